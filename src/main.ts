@@ -1,0 +1,119 @@
+// Assembles a running ssg-studio process: database, migrations, models, queue, HTTP API and
+// (unless SSG_WORKER=0) an inference worker. `npm start` and the tests both come through here.
+import type { Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import { ConfigError, type Config } from './config.ts';
+import type { AppContext } from './context.ts';
+import { createPrisma } from './db/client.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { createHttpServer } from './http/server.ts';
+import { createJobQueue } from './jobs/queue.ts';
+import { startWorker } from './jobs/worker.ts';
+import { ModelRegistry } from './models/registry.ts';
+import { createPgPubSub } from './pubsub/pg-pubsub.ts';
+
+export interface RunningApp {
+  ctx: AppContext;
+  database: Database;
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:4000 */
+  url: string;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, base: { pid: process.pid } });
+}
+
+/** Opens the database, migrates, loads models and builds the shared context (no HTTP, no worker). */
+export async function openContext(
+  config: Config,
+  log: Logger = createLogger(config),
+): Promise<{ ctx: AppContext; database: Database; close(): Promise<void> }> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  log.info({ database: database.kind }, `database: ${database.description}`);
+  try {
+    const { applied } = await migrate(database.url);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    const prisma = createPrisma(database.url);
+    const pubsub = await createPgPubSub(database.url, log);
+    const jobs = await createJobQueue(database.url, prisma);
+    const models = await ModelRegistry.open(prisma, {
+      modelsDir: config.modelsDir,
+      executionProviders: config.executionProviders,
+      batchWindowMs: config.batchWindowMs,
+      maxBatch: config.maxBatch,
+      log,
+    });
+    const ctx: AppContext = { config, databaseUrl: database.url, prisma, models, jobs, pubsub, log };
+    return {
+      ctx,
+      database,
+      async close() {
+        await models.close();
+        await pubsub.close();
+        await prisma.$disconnect();
+        await database.stop();
+      },
+    };
+  } catch (err) {
+    await database.stop().catch(() => {});
+    throw err;
+  }
+}
+
+export async function startApp(config: Config, log: Logger = createLogger(config)): Promise<RunningApp> {
+  const opened = await openContext(config, log);
+  const { ctx } = opened;
+  let http: Awaited<ReturnType<typeof createHttpServer>> | undefined;
+  let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+  try {
+    http = await createHttpServer(ctx);
+    await listen(http.server, config.port, config.host);
+    if (config.runWorker) worker = await startWorker(ctx, { concurrency: config.workerConcurrency });
+  } catch (err) {
+    await http?.stop().catch(() => {});
+    await opened.close().catch(() => {});
+    throw err;
+  }
+  const address = http.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  let stopping: Promise<void> | undefined;
+  return {
+    ctx,
+    database: opened.database,
+    url: `http://${host}:${port}`,
+    server: http.server,
+    stop() {
+      // Stop taking work first, then finish or release running jobs, then close the rest.
+      stopping ??= (async () => {
+        await http!.stop();
+        await worker?.stop();
+        await opened.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (err.code === 'EADDRINUSE') {
+        reject(new ConfigError(`port ${port} is already in use; stop the other process or set PORT to a free port`));
+      } else if (err.code === 'EACCES') {
+        reject(new ConfigError(`not allowed to listen on port ${port}; set PORT to 1024 or above`));
+      } else reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
