@@ -70,8 +70,13 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'ssg'): 
     () => true,
     () => false,
   );
-  // Keep the port stable across restarts when it is still free; otherwise take a new one.
   let port = Number(await readFile(portFile, 'utf8').catch(() => '')) || 0;
+  // Another ssg process (`npm start` beside `ssg token create`) may already run this data
+  // directory's server: share it instead of starting a second one on the same files.
+  if (port && (await servesDirectory(port, pgDir))) {
+    return embeddedAt(port, database, pgDir, async () => {});
+  }
+  // Keep the port stable across restarts when it is still free; otherwise take a new one.
   if (!port || !(await portIsFree(port))) port = await freePort();
   const isRoot = process.getuid?.() === 0;
   const server = new EmbeddedPostgres({
@@ -94,18 +99,43 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'ssg'): 
     );
   }
   await writeFile(portFile, String(port));
+  return embeddedAt(port, database, pgDir, () => server.stop());
+}
+
+async function embeddedAt(port: number, database: string, pgDir: string, stop: () => Promise<void>): Promise<Database> {
   const adminUrl = `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`);
+  if (exists.rowCount === 0) {
+    // Two processes starting at once may both try; the loser finds it made.
+    await admin.query(`CREATE DATABASE "${database}"`).catch((err: { code?: string }) => {
+      if (err.code !== '42P04') throw err;
+    });
+  }
   await admin.end();
   return {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/${database}`,
     kind: 'embedded',
     description: `embedded PostgreSQL, data in ${pgDir} (port ${port})`,
-    stop: () => server.stop(),
+    stop,
   };
+}
+
+async function servesDirectory(port: number, pgDir: string): Promise<boolean> {
+  const client = new pg.Client({
+    connectionString: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
+    connectionTimeoutMillis: 2000,
+  });
+  try {
+    await client.connect();
+    const r = await client.query<{ data_directory: string }>('SHOW data_directory');
+    return path.resolve(r.rows[0].data_directory) === path.resolve(pgDir);
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 async function portIsFree(port: number): Promise<boolean> {

@@ -1,0 +1,97 @@
+// The newcomer path: `npm start` with no DATABASE_URL becomes ready on an embedded PostgreSQL in
+// ./.ssg, and a second start after a stop finds its data again.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import pg from 'pg';
+import { PROJECT_ROOT } from '../../src/paths.ts';
+import { TEST_MODELS_DIR } from '../helpers/app.ts';
+
+const SSG = path.join(PROJECT_ROOT, 'bin', 'ssg.js');
+const cwd = await mkdtemp(path.join(os.tmpdir(), 'ssg-start-'));
+const env = { ...process.env, DATABASE_URL: '', PORT: '0', LOG_LEVEL: 'warn', SSG_MODELS_DIR: TEST_MODELS_DIR };
+const children: ChildProcess[] = [];
+
+after(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await rm(cwd, { recursive: true, force: true });
+});
+
+async function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [SSG, 'start'], { cwd, env });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready after 120 s:\n${out}`)), 120_000);
+    child.stdout!.on('data', () => {
+      const m = /ssg-studio is ready: (http:\/\/\S+)\/graphql/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
+  });
+  return { child, url, output: () => out };
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SSG, ...args], { cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function workspaces(): Promise<string[]> {
+  const port = (await readFile(path.join(cwd, '.ssg', 'postgres.port'), 'utf8')).trim();
+  const client = new pg.Client({ connectionString: `postgresql://postgres:postgres@127.0.0.1:${port}/ssg` });
+  await client.connect();
+  try {
+    return (await client.query('SELECT name FROM "Workspace" ORDER BY name')).rows.map((r) => r.name);
+  } finally {
+    await client.end();
+  }
+}
+
+test('start on the embedded database, create a token, restart, find the data again', { timeout: 300_000 }, async () => {
+  const first = await start();
+  assert.match(first.output(), /embedded PostgreSQL, data in .*\.ssg\/postgres/);
+  assert.equal((await fetch(`${first.url}/healthz`)).status, 200);
+  assert.equal((await fetch(`${first.url}/readyz`)).status, 200);
+
+  // `ssg token create` beside the running server shares its embedded PostgreSQL.
+  const created = await cli(['token', 'create', '--workspace', 'studio']);
+  assert.equal(created.code, 0, created.stderr);
+  const token = created.stdout.trim().split('\n').at(-1)!;
+  assert.match(token, /^ssg_[A-Za-z0-9_-]{20,}$/);
+
+  assert.equal(await stop(first.child), 0, first.output());
+
+  const second = await start();
+  assert.deepEqual(await workspaces(), ['studio']);
+  const res = await fetch(`${second.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: '{ models { id untrained } }' }),
+  });
+  const body = (await res.json()) as { data?: { models: { untrained: boolean }[] }; errors?: unknown };
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  assert.ok(body.data!.models.some((m) => m.untrained), 'the demo model is served and labelled untrained');
+  assert.equal(await stop(second.child), 0, second.output());
+});
