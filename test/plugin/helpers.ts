@@ -1,0 +1,52 @@
+// Shared by the plugin tests: builds the plugin once per test file (the real `npm run build`)
+// and makes small PNGs.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const PLUGIN_DIR = path.join(PROJECT_ROOT, 'plugins', 'figma');
+
+export interface Manifest {
+  name: string;
+  id: string;
+  api: string;
+  main: string;
+  ui: string;
+  editorType: string[];
+  documentAccess?: string;
+  networkAccess?: { allowedDomains: string[]; devAllowedDomains?: string[]; reasoning?: string };
+}
+
+export function readManifest(): Manifest {
+  return JSON.parse(readFileSync(path.join(PLUGIN_DIR, 'manifest.json'), 'utf8')) as Manifest;
+}
+
+let built = false;
+/** Runs `node scripts/build.mjs` (what `npm run build` runs) and returns the built files' paths. */
+export function buildPlugin(): { codeFile: string; uiFile: string } {
+  if (!built) {
+    execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs')], {
+      cwd: PROJECT_ROOT,
+      stdio: 'pipe',
+    });
+    built = true;
+  }
+  const m = readManifest();
+  return { codeFile: path.join(PLUGIN_DIR, m.main), uiFile: path.join(PLUGIN_DIR, m.ui) };
+}
+
+/** A PNG of the given size filled with one colour. */
+export function makePng(width: number, height: number, rgb: [number, number, number] = [200, 120, 90]): Uint8Array {
+  const png = new PNG({ width, height });
+  for (let i = 0; i < width * height; i++) {
+    png.data[i * 4] = rgb[0];
+    png.data[i * 4 + 1] = rgb[1];
+    png.data[i * 4 + 2] = rgb[2];
+    png.data[i * 4 + 3] = 255;
+  }
+  return new Uint8Array(PNG.sync.write(png));
+}

@@ -1,0 +1,373 @@
+// The built plugin UI (dist/ui.html) in headless Chromium against a real ssg-studio server on a
+// fresh database. A harness page plays Figma: it runs the built dist/code.js against the fake
+// figma global and shows the UI in a sandboxed iframe (origin "null", like Figma's), so the
+// whole plugin runs end to end: connect, create a project and faces, swap, see the image land
+// on the (fake) canvas, update in place, undo, revert, branches, reopen from the selection and
+// the errors a designer can act on. Screenshots go to test-artifacts/plugin/.
+//
+// Needs Chromium at /usr/bin/chromium (Debian package `chromium`); fails without it.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { PROJECT_ROOT, buildPlugin } from './helpers.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts', 'plugin');
+const DOCS_SCREENSHOT = path.join(PROJECT_ROOT, 'docs', 'plugin-screenshot.png');
+const RENDER_TIMEOUT = 90_000;
+
+let app: TestApp;
+let browser: Browser;
+let harness: http.Server;
+let harnessUrl = '';
+
+async function startHarnessServer(): Promise<void> {
+  const { codeFile, uiFile } = buildPlugin();
+  const fake = await esbuild.build({
+    entryPoints: [path.join(PROJECT_ROOT, 'test', 'plugin', 'fake-figma.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    globalName: 'FakeFigmaLib',
+    platform: 'browser',
+    target: 'es2022',
+  });
+  const files: Record<string, [string, string | Uint8Array]> = {
+    '/harness.html': ['text/html', await readFile(path.join(PROJECT_ROOT, 'test', 'plugin', 'harness.html'), 'utf8')],
+    '/figma-theme.css': ['text/css', await readFile(path.join(PROJECT_ROOT, 'test', 'plugin', 'figma-theme.css'), 'utf8')],
+    '/code.js': ['text/javascript', await readFile(codeFile, 'utf8')],
+    '/ui.html': ['text/html', await readFile(uiFile, 'utf8')],
+    '/fake-figma.js': ['text/javascript', fake.outputFiles[0].text],
+  };
+  harness = http.createServer((req, res) => {
+    const file = files[new URL(req.url ?? '/', 'http://x').pathname];
+    if (!file) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': `${file[0]}; charset=utf-8`, 'cache-control': 'no-store' }).end(file[1]);
+  });
+  await new Promise<void>((resolve) => harness.listen(0, '127.0.0.1', resolve));
+  harnessUrl = `http://127.0.0.1:${(harness.address() as AddressInfo).port}`;
+}
+
+async function openPlugin(opts: { theme?: 'light' | 'dark'; clientStorage?: Record<string, unknown> } = {}) {
+  const page = await browser.newPage({ viewport: { width: 420, height: 640 }, deviceScaleFactor: 2 });
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  if (process.env.PLUGIN_DEBUG) {
+    page.on('console', (m) => console.error(`[browser ${m.type()}] ${m.text()}`));
+    page.on('requestfailed', (r) => console.error(`[request failed] ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+    page.on('response', (r) => console.error(`[response] ${r.status()} ${r.request().method()} ${r.url()}`));
+  }
+  await page.addInitScript((storage) => {
+    (window as unknown as { __initialClientStorage: unknown }).__initialClientStorage = storage;
+  }, opts.clientStorage ?? {});
+  await page.goto(`${harnessUrl}/harness.html?theme=${opts.theme ?? 'light'}`);
+  await page.waitForFunction(() => (window as unknown as { __harnessReady?: boolean }).__harnessReady === true);
+  const frame = await waitForUiFrame(page);
+  return { page, frame, problems };
+}
+
+async function waitForUiFrame(page: Page): Promise<Frame> {
+  const el = await page.waitForSelector('iframe');
+  const frame = await el.contentFrame();
+  assert.ok(frame, 'the UI iframe has a frame');
+  await frame.waitForSelector('#connect-form', { state: 'attached' });
+  return frame;
+}
+
+interface CanvasNode {
+  id: string;
+  type: string;
+  name: string;
+  width: number;
+  height: number;
+  fills: { type: string; imageHash: string | null }[];
+  pluginData: Record<string, string>;
+  children: { name: string; overlay: string; fills: string[] }[];
+}
+const canvas = (page: Page) => page.evaluate(() => (window as any).__canvas() as CanvasNode[]);
+const fromUi = (page: Page) => page.evaluate(() => (window as any).__fromUi as any[]);
+const toUi = (page: Page) => page.evaluate(() => (window as any).__fake.log.toUi as any[]);
+
+async function shot(target: Page | Frame | import('playwright-core').Locator, name: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  if ('screenshot' in target) await target.screenshot({ path: file });
+  return file;
+}
+
+async function connect(frame: Frame, url: string, token: string) {
+  await frame.getByLabel('Server URL').fill(url);
+  await frame.getByLabel('API token').fill(token);
+  await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+}
+
+async function headEditId(faceId: string): Promise<string> {
+  const r = await app.gql<{ face: { head: { id: string } } }>(`query($id: ID!) { face(id: $id) { head { id } } }`, { id: faceId });
+  assert.ok(r.data, JSON.stringify(r.errors));
+  return r.data.face.head.id;
+}
+
+describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
+  before(async () => {
+    assert.ok(
+      existsSync(CHROMIUM),
+      `Chromium is missing at ${CHROMIUM}: install Debian's "chromium" package (apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
+    await startHarnessServer();
+    app = await startTestApp();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => (harness ? harness.close(() => resolve()) : resolve()));
+    await app?.close();
+  });
+
+  it('connect, project, faces, swap onto the canvas, update in place, undo, revert and branches', async () => {
+    const { page, frame, problems } = await openPlugin();
+    await shot(page.locator('iframe'), '01-connect');
+
+    // Connect: the settings go to clientStorage through the main thread.
+    await connect(frame, app.url, app.token);
+    await frame.waitForSelector('#main-view:not([hidden])');
+    const saved = (await fromUi(page)).find((m) => m.type === 'save-settings');
+    assert.deepEqual(saved?.settings, { serverUrl: app.url, token: app.token });
+    assert.match((await frame.textContent('#conn-status')) ?? '', /127\.0\.0\.1/);
+
+    // No project yet: the form is open; create one with the demo model.
+    await frame.waitForSelector('#new-project-form:not([hidden])');
+    await frame.getByLabel('Name', { exact: true }).first().fill('Campaign');
+    await frame.getByRole('button', { name: 'Create project', exact: true }).click();
+
+    // Two faces from seeds, through the UI.
+    for (const [name, seed] of [
+      ['Ada', '11'],
+      ['Grace', '22'],
+    ]) {
+      await frame.waitForSelector('#new-face-form:not([hidden])').catch(async () => {
+        await frame.getByRole('button', { name: 'New face', exact: true }).click();
+      });
+      await frame.fill('#new-face-name', name);
+      await frame.fill('#new-face-seed', seed);
+      await frame.getByRole('button', { name: 'Create face', exact: true }).click();
+      await frame.waitForSelector(`#face-grid .tile:has-text("${name}")`);
+      if (name === 'Ada') await frame.getByRole('button', { name: 'New face', exact: true }).click();
+    }
+    // Thumbnails arrive (fetched with the token, shown as blob: URLs).
+    await frame.waitForFunction(
+      () => Array.from(document.querySelectorAll('#face-grid img.thumb')).filter((i) => (i as HTMLImageElement).src.startsWith('blob:')).length === 2,
+      undefined,
+      { timeout: RENDER_TIMEOUT },
+    );
+    const projects = await app.gql<{ projects: { edges: { node: { id: string; faces: { edges: { node: { id: string; name: string } }[] } } }[] } }>(
+      `{ projects(first: 5) { edges { node { id faces(first: 5) { edges { node { id name } } } } } } }`,
+    );
+    assert.ok(projects.data, JSON.stringify(projects.errors));
+    const faces = Object.fromEntries(projects.data.projects.edges[0].node.faces.edges.map((e) => [e.node.name, e.node.id]));
+    assert.ok(faces.Ada && faces.Grace);
+
+    // Target Ada (first face), source Grace; tick components from the model.
+    assert.equal(await frame.getAttribute(`[data-face-id="${faces.Ada}"]`, 'aria-pressed'), 'true');
+    assert.equal(await frame.inputValue('#source-select'), faces.Grace);
+    const models = await app.gql<{ models: { components: { name: string }[] }[] }>(`{ models { components { name } } }`);
+    const componentNames = models.data!.models[0].components.map((c) => c.name);
+    const chipValues = await frame.$$eval('#component-list input', (els) => els.map((e) => (e as HTMLInputElement).value));
+    assert.deepEqual(chipValues, ['coarse', ...componentNames], 'components come from the model, plus coarse');
+    const [c1, c2] = componentNames.filter((n) => n !== 'background');
+    await frame.check(`#component-list input[value="${c1}"]`);
+    await frame.getByLabel('Segmentation mask').check();
+    await frame.check('#part-group input[value="BOTH"]');
+    const targetRenderBefore = await frame.getAttribute('#target-card img', 'data-render-id');
+
+    // Swap: progress shows, the image lands on the canvas as a frame with an image fill.
+    await frame.getByRole('button', { name: 'Swap', exact: true }).click();
+    await page.waitForFunction(() => (window as any).__fake.log.toUi.some((m: any) => m.type === 'placed'), undefined, {
+      timeout: RENDER_TIMEOUT,
+    });
+    let nodes = await canvas(page);
+    assert.equal(nodes.length, 1);
+    const node = nodes[0];
+    assert.equal(node.type, 'FRAME');
+    assert.equal(node.name, 'Ada');
+    assert.equal(node.fills[0].type, 'IMAGE');
+    assert.deepEqual(
+      await page.evaluate((h) => (window as any).__imageHead(h), node.fills[0].imageHash),
+      [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+      'the fill is a PNG from the server',
+    );
+    const swap1 = await headEditId(faces.Ada);
+    assert.deepEqual(node.pluginData, {
+      faceId: faces.Ada,
+      editId: swap1,
+      serverUrl: app.url,
+      projectId: projects.data.projects.edges[0].node.id,
+      faceName: 'Ada',
+    });
+    assert.deepEqual(node.children.map((c) => [c.name, c.overlay, c.fills[0]]), [['Segmentation', 'segmentation', 'IMAGE']]);
+    const placeMsg = (await fromUi(page)).find((m) => m.type === 'place-result');
+    assert.equal(placeMsg.targetNodeId, null, 'first result: a new node');
+
+    // The UI shows the new render and the swap at the top of the history, as the current edit.
+    await frame.waitForFunction((before) => {
+      const img = document.querySelector('#target-card img') as HTMLImageElement | null;
+      return !!img && img.dataset.renderId !== before && img.src.startsWith('blob:');
+    }, targetRenderBefore);
+    await frame.waitForSelector(`#history-list li[data-edit-id="${swap1}"][aria-current="step"]`);
+    assert.equal(await frame.getAttribute('#history-list li:first-child', 'data-operation'), 'SWAP');
+    await frame.waitForSelector('#progress', { state: 'hidden' });
+    await shot(page.locator('iframe'), '02-after-swap');
+
+    // Second swap with the node selected (it was selected on placement): updated in place.
+    await frame.getByLabel('Segmentation mask').uncheck();
+    await frame.getByLabel('Depth of ticked components').check();
+    await frame.check(`#component-list input[value="${c2}"]`);
+    await frame.check('#part-group input[value="TEXTURE"]');
+    await frame.waitForFunction(() => !(document.getElementById('swap-btn') as HTMLButtonElement).disabled);
+    await frame.getByRole('button', { name: 'Swap', exact: true }).click();
+    await page.waitForFunction(() => (window as any).__fake.log.toUi.filter((m: any) => m.type === 'placed').length === 2, undefined, {
+      timeout: RENDER_TIMEOUT,
+    });
+    const swap2 = await headEditId(faces.Ada);
+    assert.notEqual(swap2, swap1);
+    nodes = await canvas(page);
+    assert.equal(nodes.length, 1, 'no second node');
+    assert.equal(nodes[0].id, node.id, 'same node');
+    assert.equal(nodes[0].pluginData.editId, swap2, 'new edit id');
+    const placed2 = (await toUi(page)).filter((m) => m.type === 'placed')[1];
+    assert.equal(placed2.updated, true);
+    // The stale segmentation layer is gone; depth layers of the ticked components replace it.
+    assert.deepEqual(
+      nodes[0].children.map((c) => [c.name, c.overlay, c.fills[0]]),
+      [
+        [`Depth · ${c1}`, `depth:${c1}`, 'IMAGE'],
+        [`Depth · ${c2}`, `depth:${c2}`, 'IMAGE'],
+      ],
+    );
+    await frame.getByLabel('Depth of ticked components').uncheck();
+    await frame.waitForSelector(`#history-list li[data-edit-id="${swap2}"][aria-current="step"]`);
+
+    // Undo: the head moves back; the history shows it; the selected node follows.
+    await frame.waitForFunction(() => !(document.getElementById('undo-btn') as HTMLButtonElement).disabled);
+    await frame.getByRole('button', { name: 'Undo', exact: true }).click();
+    await frame.waitForSelector(`#history-list li[data-edit-id="${swap1}"][aria-current="step"]`);
+    assert.equal(await headEditId(faces.Ada), swap1);
+    assert.match((await frame.getAttribute(`#history-list li[data-edit-id="${swap2}"]`, 'class')) ?? '', /redo/);
+    await page.waitForFunction((id) => (window as any).__canvas()[0].pluginData.editId === id, swap1);
+    await shot(page.locator('iframe'), '03-after-undo');
+
+    // Redo, then revert to the root edit and swap again: a branch.
+    await frame.getByRole('button', { name: 'Redo', exact: true }).click();
+    await frame.waitForSelector(`#history-list li[data-edit-id="${swap2}"][aria-current="step"]`);
+    const rootRow = frame.locator('#history-list li[data-operation="SAMPLE"]');
+    await rootRow.getByRole('button', { name: /Revert to/ }).click();
+    await frame.waitForSelector('#history-list li[data-operation="SAMPLE"][aria-current="step"]');
+    await frame.waitForFunction(() => !(document.getElementById('swap-btn') as HTMLButtonElement).disabled);
+    await frame.getByRole('button', { name: 'Swap', exact: true }).click();
+    await frame.waitForSelector('#history-list .branch', { timeout: RENDER_TIMEOUT });
+    assert.match((await frame.textContent('#history-list .branch')) ?? '', /2 branches/);
+    assert.ok((await frame.locator('#history-list li.off').count()) >= 1, 'edits of the other branch are marked');
+    await frame.waitForSelector('#progress', { state: 'hidden', timeout: RENDER_TIMEOUT });
+    await shot(page.locator('iframe'), '04-branches');
+
+    // Selecting the node on the canvas reopens its face: pick Grace, then select Ada's node.
+    await frame.click(`[data-face-id="${faces.Grace}"]`);
+    await frame.waitForSelector(`[data-face-id="${faces.Grace}"][aria-pressed="true"]`);
+    await page.evaluate(() => (window as any).__select(null));
+    await page.evaluate((id) => (window as any).__select(id), node.id);
+    await frame.waitForSelector(`[data-face-id="${faces.Ada}"][aria-pressed="true"]`);
+    await frame.waitForFunction(() => /updated in place/.test(document.getElementById('linked-note')?.textContent ?? ''));
+
+    // A tall screenshot of the whole panel for the README.
+    const fullHeight = await frame.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: 420, height: fullHeight + 100 });
+    await page.evaluate((h) => document.querySelector('iframe')!.setAttribute('height', String(h)), fullHeight);
+    await frame.waitForTimeout(300);
+    const full = await shot(page.locator('iframe'), '05-full-panel');
+    await page.evaluate(() => document.querySelector('iframe')!.setAttribute('height', '560'));
+    await page.setViewportSize({ width: 420, height: 640 });
+    await shot(page.locator('iframe'), '06-default-size');
+    await mkdir(path.dirname(DOCS_SCREENSHOT), { recursive: true });
+    await copyFile(full, DOCS_SCREENSHOT);
+
+    // Nothing overflows horizontally at the default 360 px width.
+    const overflow = await frame.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the UI overflows horizontally by ${overflow}px`);
+
+    // Conflict: another designer undoes Ada while this UI still shows the old head.
+    await frame.check(`#component-list input[value="${c1}"]`);
+    const other = await app.gql(`mutation($id: ID!) { undo(faceId: $id) { id } }`, { id: faces.Ada });
+    assert.ok(!other.errors, JSON.stringify(other.errors));
+    await frame.getByRole('button', { name: 'Swap', exact: true }).click();
+    await frame.waitForSelector('#banner:not([hidden])');
+    assert.match((await frame.textContent('#banner-text')) ?? '', /changed by someone else/);
+    await shot(page.locator('iframe'), '07-conflict');
+    await frame.getByRole('button', { name: 'Reload face', exact: true }).click();
+    await frame.waitForSelector('#banner', { state: 'hidden' });
+    const headNow = await headEditId(faces.Ada);
+    await frame.waitForSelector(`#history-list li[data-edit-id="${headNow}"][aria-current="step"]`);
+
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('remembers the connection and reconnects on the next launch, in the dark theme', async () => {
+    const { page, frame, problems } = await openPlugin({
+      theme: 'dark',
+      clientStorage: { 'ssg-studio.settings': { serverUrl: app.url, token: app.token } },
+    });
+    await frame.waitForSelector('#main-view:not([hidden])');
+    await frame.waitForFunction(() => document.querySelectorAll('#face-grid .tile').length >= 2);
+    assert.equal(await frame.evaluate(() => document.documentElement.className), 'figma-dark');
+    const bg = await frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(bg, 'rgb(44, 44, 44)', 'dark theme colours from --figma-color-bg');
+    await frame.waitForFunction(
+      () => Array.from(document.querySelectorAll('#face-grid img.thumb')).every((i) => (i as HTMLImageElement).src.startsWith('blob:')),
+      undefined,
+      { timeout: RENDER_TIMEOUT },
+    );
+    await shot(page.locator('iframe'), '08-dark');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('says what to do when the token is refused or the server is unreachable', async () => {
+    const { page, frame } = await openPlugin();
+    await connect(frame, app.url, 'ssg_not-a-real-token');
+    await frame.waitForSelector('#banner:not([hidden])');
+    assert.match((await frame.textContent('#banner-text')) ?? '', /refused your token/);
+    assert.match((await frame.textContent('#conn-status')) ?? '', /Token refused/);
+    await shot(page.locator('iframe'), '09-token-refused');
+
+    await connect(frame, 'http://127.0.0.1:9', app.token);
+    await frame.waitForFunction(() => /Can't reach the server/.test(document.getElementById('banner-text')?.textContent ?? ''));
+    assert.equal(await frame.getByRole('button', { name: 'Retry', exact: true }).count(), 1);
+    await shot(page.locator('iframe'), '10-unreachable');
+    // Nothing was saved for a failed connection.
+    assert.equal((await fromUi(page)).filter((m) => m.type === 'save-settings').length, 0);
+
+    // Keyboard: the connect form is reachable with Tab and submits with Enter.
+    await frame.focus('#server-url');
+    await frame.fill('#server-url', app.url);
+    await page.keyboard.press('Tab');
+    assert.equal(await frame.evaluate(() => document.activeElement?.id), 'server-token');
+    await page.keyboard.type(app.token);
+    await page.keyboard.press('Enter');
+    await frame.waitForSelector('#main-view:not([hidden])');
+    await page.close();
+  });
+});
