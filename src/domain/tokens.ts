@@ -33,11 +33,41 @@ export interface Principal {
 }
 
 /** Resolves an `Authorization` header value to its workspace, or null when absent or refused. */
-export async function authenticate(prisma: PrismaClient, authorization: string | undefined | null): Promise<Principal | null> {
+export async function authenticate(
+  prisma: PrismaClient,
+  authorization: string | undefined | null,
+): Promise<Principal | null> {
   if (!authorization) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
   if (!match) return null;
   const row = await prisma.apiToken.findUnique({ where: { tokenHash: hashToken(match[1]) } });
   if (!row || row.revokedAt) return null;
   return { tokenId: row.id, workspaceId: row.workspaceId };
+}
+
+/**
+ * `authenticate` with a short-lived cache of accepted tokens (keyed by the token's hash), so that
+ * a request does not pay a query for its token. A revoked token is refused within `ttlMs`.
+ */
+export function createAuthenticator(
+  prisma: PrismaClient,
+  ttlMs = 5_000,
+  maxEntries = 1_000,
+): (authorization: string | undefined | null) => Promise<Principal | null> {
+  const cache = new Map<string, { principal: Principal; until: number }>();
+  return async (authorization) => {
+    if (!authorization) return null;
+    const now = Date.now();
+    const key = hashToken(authorization);
+    const hit = cache.get(key);
+    if (hit && hit.until > now) return hit.principal;
+    const principal = await authenticate(prisma, authorization);
+    if (!principal) {
+      cache.delete(key);
+      return null;
+    }
+    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
+    cache.set(key, { principal, until: now + ttlMs });
+    return principal;
+  };
 }

@@ -133,6 +133,20 @@ CREATE TABLE "InferenceJob" (
     CONSTRAINT "InferenceJob_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "QueueWorker" (
+    "id" TEXT NOT NULL,
+    "host" TEXT NOT NULL,
+    "pid" INTEGER NOT NULL,
+    "queueWorkerIds" TEXT[],
+    "concurrency" INTEGER NOT NULL,
+    "modelIds" TEXT[],
+    "startedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lastSeenAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "QueueWorker_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "Workspace_name_key" ON "Workspace"("name");
 
@@ -155,6 +169,9 @@ CREATE INDEX "Face_projectId_id_idx" ON "Face"("projectId", "id" DESC);
 CREATE INDEX "Edit_parentId_seq_idx" ON "Edit"("parentId", "seq");
 
 -- CreateIndex
+CREATE INDEX "Edit_renderId_idx" ON "Edit"("renderId");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "Edit_faceId_seq_key" ON "Edit"("faceId", "seq");
 
 -- CreateIndex
@@ -168,6 +185,12 @@ CREATE INDEX "InferenceJob_faceId_idx" ON "InferenceJob"("faceId");
 
 -- CreateIndex
 CREATE INDEX "InferenceJob_status_idx" ON "InferenceJob"("status");
+
+-- CreateIndex
+CREATE INDEX "InferenceJob_renderId_idx" ON "InferenceJob"("renderId");
+
+-- CreateIndex
+CREATE INDEX "QueueWorker_lastSeenAt_idx" ON "QueueWorker"("lastSeenAt");
 
 -- AddForeignKey
 ALTER TABLE "ApiToken" ADD CONSTRAINT "ApiToken_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,0 +1,517 @@
+// The edit tree: every operation that creates an edit, moves a face's head or queues a render.
+// Each runs in ONE transaction that locks the face row (SELECT ... FOR UPDATE), so edits on one
+// face are serialised: seq = editCount + 1 is unique, the parent is the head seen under the lock,
+// and the edit, its InferenceJob row, its queue entry and its notifications commit together.
+import type { AppContext } from '../context.ts';
+import type { Tx } from '../db/client.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { EditOperation } from '../generated/prisma/enums.ts';
+import { interpolateComponents, resampleComponents, swapComponents, truncate } from '../inference/latent.ts';
+import { latentFromNpy } from '../inference/npy.ts';
+import type { ComponentPart, ModelInfo } from '../inference/types.ts';
+import type { PgPubSub } from '../pubsub/pg-pubsub.ts';
+import { Topics, type FaceEvent, type JobEvent } from '../pubsub/types.ts';
+import { requirePart, resolveComponents, type ComponentSelection } from './components.ts';
+import { ErrorCode, appError, badInput, conflict, notFound } from './errors.ts';
+import { findEdit, findFace, findJob, findProject, modelRuntime } from './queries.ts';
+import {
+  editSelect,
+  latentFromBytes,
+  latentToBytes,
+  type EditRecord,
+  type FaceRecord,
+  type JobRecord,
+} from './records.ts';
+import type { Principal } from './tokens.ts';
+import { T_RANGE, TRUNCATION_RANGE, requireFinite, requireId, requireName, requireSeed } from './validate.ts';
+
+/** latentBase64 limit (characters). A W+ of the largest released model is well under 100 kB. */
+export const MAX_LATENT_BASE64 = 512 * 1024;
+export const DEFAULT_TRUNCATION = 0.7;
+
+export interface EditResult {
+  face: FaceRecord;
+  edit: EditRecord;
+  job: JobRecord;
+}
+
+const TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Transaction plumbing
+
+interface Scope {
+  app: AppContext;
+  tx: Tx;
+  /** Runs after commit (fallback publishing when the PubSub cannot publish inside a transaction). */
+  after: (() => void)[];
+}
+
+async function inTx<T>(app: AppContext, fn: (s: Scope) => Promise<T>): Promise<T> {
+  const after: (() => void)[] = [];
+  const result = await app.prisma.$transaction((tx) => fn({ app, tx, after }), TX_OPTIONS);
+  for (const f of after) f();
+  return result;
+}
+
+async function publish(s: Scope, routingKey: string, payload: JobEvent | FaceEvent): Promise<void> {
+  const ps = s.app.pubsub as Partial<PgPubSub>;
+  if (typeof ps.publishWith === 'function') {
+    await ps.publishWith((sql, params) => s.tx.$executeRawUnsafe(sql, ...params), routingKey, payload);
+  } else {
+    s.after.push(() => s.app.pubsub.publish(routingKey, payload));
+  }
+}
+
+interface LockedFace {
+  id: string;
+  headEditId: string | null;
+  editCount: number;
+}
+
+async function lockFace(s: Scope, faceId: string): Promise<LockedFace> {
+  const rows = await s.tx.$queryRaw<LockedFace[]>`
+    SELECT id::text AS id, "headEditId"::text AS "headEditId", "editCount"
+    FROM "Face" WHERE id = ${faceId}::uuid FOR UPDATE`;
+  if (!rows.length) throw notFound('face', faceId);
+  return rows[0];
+}
+
+async function headLatent(s: Scope, faceId: string): Promise<{ editId: string; latent: Float32Array }> {
+  const rows = await s.tx.$queryRaw<{ id: string; latent: Uint8Array }[]>`
+    SELECT e.id::text AS id, e.latent FROM "Face" f JOIN "Edit" e ON e.id = f."headEditId" WHERE f.id = ${faceId}::uuid`;
+  if (!rows.length) throw notFound('face', faceId);
+  return { editId: rows[0].id, latent: latentFromBytes(rows[0].latent) };
+}
+
+function checkLatent(latent: Float32Array, info: ModelInfo, what = 'latent'): void {
+  const expected = info.layout.nLatent * info.layout.dim;
+  if (latent.length !== expected) {
+    throw badInput(
+      `${what} has ${latent.length} values; model "${info.name}" needs [${info.layout.nLatent}, ${info.layout.dim}] = ${expected}`,
+      'latentBase64',
+    );
+  }
+  for (let i = 0; i < latent.length; i++) {
+    if (!Number.isFinite(latent[i]))
+      throw badInput(`${what} contains NaN or infinite values (index ${i})`, 'latentBase64');
+  }
+}
+
+async function queueJob(
+  s: Scope,
+  data: {
+    kind: 'RENDER_EDIT' | 'RENDER_COMPOSITION';
+    faceId: string;
+    editId: string;
+    modelId: string;
+    options: Prisma.InputJsonValue;
+  },
+): Promise<JobRecord> {
+  const job = (await s.tx.inferenceJob.create({ data })) as JobRecord;
+  await s.app.jobs.enqueue(s.tx, job.id);
+  await publish(s, Topics.JOB_UPDATED, { jobId: job.id, faceId: job.faceId, editId: job.editId, status: 'QUEUED' });
+  return job;
+}
+
+/** Inserts the edit as a child of the locked head, queues its render and moves the head to it. */
+async function appendEdit(
+  s: Scope,
+  locked: LockedFace,
+  principal: Principal,
+  modelId: string,
+  operation: EditOperation,
+  params: Prisma.InputJsonValue,
+  latent: Float32Array,
+): Promise<EditResult> {
+  const edit = await s.tx.edit.create({
+    data: {
+      faceId: locked.id,
+      seq: locked.editCount + 1,
+      parentId: locked.headEditId,
+      operation,
+      params,
+      latent: latentToBytes(latent),
+      authorTokenId: principal.tokenId,
+    },
+    select: editSelect,
+  });
+  const job = await queueJob(s, { kind: 'RENDER_EDIT', faceId: locked.id, editId: edit.id, modelId, options: {} });
+  const face = (await s.tx.face.update({
+    where: { id: locked.id },
+    data: { headEditId: edit.id, editCount: locked.editCount + 1 },
+  })) as FaceRecord;
+  await publish(s, Topics.FACE_UPDATED, { faceId: locked.id, reason: 'EDIT' });
+  return { face, edit: edit as EditRecord, job };
+}
+
+function checkExpectedHead(locked: LockedFace, expectedHeadId: string | null | undefined): void {
+  if (expectedHeadId === null || expectedHeadId === undefined) return;
+  if (locked.headEditId !== expectedHeadId.toLowerCase()) {
+    throw conflict(
+      `the face's head is ${locked.headEditId}, not the expected ${expectedHeadId}: another edit landed first; reload the face and retry`,
+      { headEditId: locked.headEditId, expectedHeadId },
+    );
+  }
+}
+
+function optionalExpectedHead(id: string | null | undefined): string | undefined {
+  if (id === null || id === undefined) return undefined;
+  // A malformed expectedHeadId can never match: report it as a conflict-free input error.
+  if (!/^[0-9a-f-]{36}$/i.test(id))
+    throw badInput(`expectedHeadId ${JSON.stringify(id)} is not an edit id`, 'expectedHeadId');
+  return id.toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faces
+
+export interface CreateFaceInput {
+  projectId: string;
+  name: string;
+  seed?: number | null;
+  truncation?: number | null;
+}
+
+export async function createFace(app: AppContext, principal: Principal, input: CreateFaceInput): Promise<EditResult> {
+  const projectId = requireId('project', input.projectId);
+  const name = requireName(input.name);
+  const seed =
+    input.seed === null || input.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : requireSeed(input.seed);
+  const truncation =
+    input.truncation === null || input.truncation === undefined
+      ? DEFAULT_TRUNCATION
+      : requireFinite(input.truncation, 'truncation', ...TRUNCATION_RANGE);
+  const project = await findProject(app, principal, projectId);
+  const runtime = modelRuntime(app, project.modelId);
+  const latent = await runtime.sample(seed, truncation);
+  checkLatent(latent, runtime.info, 'sampled latent');
+  return rootEdit(app, principal, project.id, project.modelId, name, 'SAMPLE', { seed, truncation }, latent);
+}
+
+export interface ImportFaceInput {
+  projectId: string;
+  name: string;
+  latentBase64: string;
+}
+
+export async function importFace(app: AppContext, principal: Principal, input: ImportFaceInput): Promise<EditResult> {
+  const projectId = requireId('project', input.projectId);
+  const name = requireName(input.name);
+  const b64 = typeof input.latentBase64 === 'string' ? input.latentBase64.trim() : '';
+  if (b64.length > MAX_LATENT_BASE64) {
+    throw appError(
+      ErrorCode.UPLOAD_TOO_LARGE,
+      `latentBase64 is ${b64.length} characters; the limit is ${MAX_LATENT_BASE64} (a W+ .npy is far smaller: check the file)`,
+      { limit: MAX_LATENT_BASE64 },
+    );
+  }
+  if (!b64 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(b64)) {
+    throw badInput('latentBase64 must be a base64-encoded .npy file', 'latentBase64');
+  }
+  const project = await findProject(app, principal, projectId);
+  const runtime = modelRuntime(app, project.modelId);
+  const bytes = Buffer.from(b64, 'base64');
+  let latent: Float32Array;
+  try {
+    latent = latentFromNpy(bytes, runtime.info.layout);
+  } catch (err) {
+    throw badInput(`latentBase64 is not a usable latent: ${(err as Error).message}`, 'latentBase64');
+  }
+  checkLatent(latent, runtime.info);
+  return rootEdit(app, principal, project.id, project.modelId, name, 'IMPORT', { bytes: bytes.length }, latent);
+}
+
+async function rootEdit(
+  app: AppContext,
+  principal: Principal,
+  projectId: string,
+  modelId: string,
+  name: string,
+  operation: EditOperation,
+  params: Prisma.InputJsonValue,
+  latent: Float32Array,
+): Promise<EditResult> {
+  return inTx(app, async (s) => {
+    const face = await s.tx.face.create({ data: { projectId, name }, select: { id: true } });
+    return appendEdit(
+      s,
+      { id: face.id, headEditId: null, editCount: 0 },
+      principal,
+      modelId,
+      operation,
+      params,
+      latent,
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Latent edits
+
+function selection(info: ModelInfo, names: string[], part: string): ComponentSelection & { names: string[] } {
+  const p = requirePart(part);
+  const r = resolveComponents(info, names, { allowCoarse: true });
+  return { components: r.components, coarse: r.coarse, part: p, names: r.names };
+}
+
+export interface SwapComponentsInput {
+  targetFaceId: string;
+  sourceFaceId: string;
+  components: string[];
+  part: ComponentPart;
+  expectedHeadId?: string | null;
+}
+
+export async function swapFaceComponents(
+  app: AppContext,
+  principal: Principal,
+  input: SwapComponentsInput,
+): Promise<EditResult> {
+  const targetId = requireId('face', input.targetFaceId);
+  const sourceId = requireId('face', input.sourceFaceId);
+  const expected = optionalExpectedHead(input.expectedHeadId);
+  const { face: target, project } = await findFace(app, principal, targetId);
+  const { project: sourceProject } = await findFace(app, principal, sourceId);
+  if (targetId === sourceId) throw badInput('sourceFaceId must be another face than targetFaceId', 'sourceFaceId');
+  if (sourceProject.modelId !== project.modelId) {
+    throw badInput(
+      'the source face uses another model than the target face; swap needs faces of one model',
+      'sourceFaceId',
+    );
+  }
+  const runtime = modelRuntime(app, project.modelId);
+  const sel = selection(runtime.info, input.components, input.part);
+  return inTx(app, async (s) => {
+    const locked = await lockFace(s, target.id);
+    checkExpectedHead(locked, expected);
+    const mine = await headLatent(s, target.id);
+    const theirs = await headLatent(s, sourceId);
+    const latent = swapComponents(runtime.info.layout, mine.latent, theirs.latent, sel);
+    checkLatent(latent, runtime.info);
+    const params = { sourceFaceId: sourceId, sourceEditId: theirs.editId, components: sel.names, part: sel.part };
+    return appendEdit(s, locked, principal, project.modelId, 'SWAP', params, latent);
+  });
+}
+
+export interface ResampleComponentsInput {
+  faceId: string;
+  components: string[];
+  part: ComponentPart;
+  seed?: number | null;
+  truncation?: number | null;
+  expectedHeadId?: string | null;
+}
+
+export async function resampleFaceComponents(
+  app: AppContext,
+  principal: Principal,
+  input: ResampleComponentsInput,
+): Promise<EditResult> {
+  const faceId = requireId('face', input.faceId);
+  const expected = optionalExpectedHead(input.expectedHeadId);
+  const seed =
+    input.seed === null || input.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : requireSeed(input.seed);
+  const truncation =
+    input.truncation === null || input.truncation === undefined
+      ? DEFAULT_TRUNCATION
+      : requireFinite(input.truncation, 'truncation', ...TRUNCATION_RANGE);
+  const { face, project } = await findFace(app, principal, faceId);
+  const runtime = modelRuntime(app, project.modelId);
+  const sel = selection(runtime.info, input.components, input.part);
+  // Fresh codes from mapping(z(seed)); the listed components take them (same as a swap from them).
+  const fresh = await runtime.sample(seed, truncation);
+  return inTx(app, async (s) => {
+    const locked = await lockFace(s, face.id);
+    checkExpectedHead(locked, expected);
+    const mine = await headLatent(s, face.id);
+    const latent = resampleComponents(runtime.info.layout, mine.latent, fresh, sel);
+    checkLatent(latent, runtime.info);
+    const params = { components: sel.names, part: sel.part, seed, truncation };
+    return appendEdit(s, locked, principal, project.modelId, 'RESAMPLE', params, latent);
+  });
+}
+
+export interface InterpolateComponentsInput {
+  faceId: string;
+  otherFaceId: string;
+  components: string[];
+  part: ComponentPart;
+  t: number;
+  expectedHeadId?: string | null;
+}
+
+export async function interpolateFaceComponents(
+  app: AppContext,
+  principal: Principal,
+  input: InterpolateComponentsInput,
+): Promise<EditResult> {
+  const faceId = requireId('face', input.faceId);
+  const otherId = requireId('face', input.otherFaceId);
+  const expected = optionalExpectedHead(input.expectedHeadId);
+  const t = requireFinite(input.t, 't', ...T_RANGE);
+  const { face, project } = await findFace(app, principal, faceId);
+  const { project: otherProject } = await findFace(app, principal, otherId);
+  if (otherProject.modelId !== project.modelId) {
+    throw badInput('the other face uses another model; interpolation needs faces of one model', 'otherFaceId');
+  }
+  const runtime = modelRuntime(app, project.modelId);
+  const sel = selection(runtime.info, input.components, input.part);
+  return inTx(app, async (s) => {
+    const locked = await lockFace(s, face.id);
+    checkExpectedHead(locked, expected);
+    const mine = await headLatent(s, face.id);
+    const theirs = otherId === face.id ? mine : await headLatent(s, otherId);
+    const latent = interpolateComponents(runtime.info.layout, mine.latent, theirs.latent, sel, t);
+    checkLatent(latent, runtime.info);
+    const params = { otherFaceId: otherId, otherEditId: theirs.editId, components: sel.names, part: sel.part, t };
+    return appendEdit(s, locked, principal, project.modelId, 'INTERPOLATE', params, latent);
+  });
+}
+
+export interface SetTruncationInput {
+  faceId: string;
+  psi: number;
+  expectedHeadId?: string | null;
+}
+
+export async function setFaceTruncation(
+  app: AppContext,
+  principal: Principal,
+  input: SetTruncationInput,
+): Promise<EditResult> {
+  const faceId = requireId('face', input.faceId);
+  const expected = optionalExpectedHead(input.expectedHeadId);
+  const psi = requireFinite(input.psi, 'psi', ...TRUNCATION_RANGE);
+  const { face, project } = await findFace(app, principal, faceId);
+  const runtime = modelRuntime(app, project.modelId);
+  return inTx(app, async (s) => {
+    const locked = await lockFace(s, face.id);
+    checkExpectedHead(locked, expected);
+    const mine = await headLatent(s, face.id);
+    const latent = truncate(mine.latent, runtime.wAvg, psi);
+    checkLatent(latent, runtime.info);
+    return appendEdit(s, locked, principal, project.modelId, 'TRUNCATE', { psi }, latent);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Head moves (no new latent)
+
+async function moveHead(s: Scope, faceId: string, editId: string): Promise<FaceRecord> {
+  const face = (await s.tx.face.update({ where: { id: faceId }, data: { headEditId: editId } })) as FaceRecord;
+  await publish(s, Topics.FACE_UPDATED, { faceId, reason: 'HEAD_MOVED' });
+  return face;
+}
+
+export async function undo(
+  app: AppContext,
+  principal: Principal,
+  faceIdRaw: string,
+  expectedHeadId?: string | null,
+): Promise<FaceRecord> {
+  const faceId = requireId('face', faceIdRaw);
+  const expected = optionalExpectedHead(expectedHeadId);
+  await findFace(app, principal, faceId);
+  return inTx(app, async (s) => {
+    const locked = await lockFace(s, faceId);
+    checkExpectedHead(locked, expected);
+    const head = await s.tx.edit.findUnique({ where: { id: locked.headEditId! }, select: { parentId: true } });
+    if (!head?.parentId) {
+      throw appError(ErrorCode.NOTHING_TO_UNDO, 'nothing to undo: the face is at the root of its history', { faceId });
+    }
+    return moveHead(s, faceId, head.parentId);
+  });
+}
+
+export async function redo(
+  app: AppContext,
+  principal: Principal,
+  faceIdRaw: string,
+  expectedHeadId?: string | null,
+): Promise<FaceRecord> {
+  const faceId = requireId('face', faceIdRaw);
+  const expected = optionalExpectedHead(expectedHeadId);
+  await findFace(app, principal, faceId);
+  return inTx(app, async (s) => {
+    const locked = await lockFace(s, faceId);
+    checkExpectedHead(locked, expected);
+    const child = await s.tx.edit.findFirst({
+      where: { parentId: locked.headEditId! },
+      orderBy: { seq: 'desc' },
+      select: { id: true },
+    });
+    if (!child) {
+      throw appError(ErrorCode.NOTHING_TO_REDO, 'nothing to redo: the head edit has no child', { faceId });
+    }
+    return moveHead(s, faceId, child.id);
+  });
+}
+
+export async function revertTo(
+  app: AppContext,
+  principal: Principal,
+  editIdRaw: string,
+  faceIdRaw?: string | null,
+  expectedHeadId?: string | null,
+): Promise<FaceRecord> {
+  const editId = requireId('edit', editIdRaw);
+  const expected = optionalExpectedHead(expectedHeadId);
+  const edit = await findEdit(app, principal, editId);
+  if (faceIdRaw !== null && faceIdRaw !== undefined) {
+    const faceId = requireId('face', faceIdRaw);
+    await findFace(app, principal, faceId);
+    if (edit.faceId !== faceId) {
+      throw badInput(
+        `edit ${editId} belongs to another face than ${faceId}; revertTo moves a face's head within its own history`,
+        'editId',
+      );
+    }
+  }
+  return inTx(app, async (s) => {
+    const locked = await lockFace(s, edit.faceId);
+    checkExpectedHead(locked, expected);
+    return moveHead(s, edit.faceId, edit.id);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Renders and jobs
+
+export interface RenderFaceInput {
+  faceId: string;
+  editId?: string | null;
+  components: string[];
+}
+
+export async function renderFace(app: AppContext, principal: Principal, input: RenderFaceInput): Promise<JobRecord> {
+  const faceId = requireId('face', input.faceId);
+  const editId = input.editId === null || input.editId === undefined ? undefined : requireId('edit', input.editId);
+  const { face, project } = await findFace(app, principal, faceId);
+  const runtime = modelRuntime(app, project.modelId);
+  const { components, names } = resolveComponents(runtime.info, input.components, { allowCoarse: false });
+  let targetEditId = face.headEditId!;
+  if (editId) {
+    const edit = await findEdit(app, principal, editId);
+    if (edit.faceId !== face.id) throw badInput(`edit ${editId} is not an edit of face ${face.id}`, 'editId');
+    targetEditId = edit.id;
+  }
+  return inTx(app, (s) =>
+    queueJob(s, {
+      kind: 'RENDER_COMPOSITION',
+      faceId: face.id,
+      editId: targetEditId,
+      modelId: project.modelId,
+      options: { components, componentNames: names },
+    }),
+  );
+}
+
+/** Cancels a QUEUED job; a job that already started or ended is returned unchanged. */
+export async function cancelJob(app: AppContext, principal: Principal, jobIdRaw: string): Promise<JobRecord> {
+  const jobId = requireId('job', jobIdRaw);
+  const job = await findJob(app, principal, jobId);
+  // The queue announces the change (JOB_UPDATED) itself.
+  if (job.status === 'QUEUED') await app.jobs.cancel(job.id);
+  return findJob(app, principal, jobId);
+}

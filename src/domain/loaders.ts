@@ -1,0 +1,91 @@
+// Per-request DataLoaders: nested fields (a page of faces with their heads, renders and jobs)
+// cost one SQL query per kind of thing, whatever the page size.
+import DataLoader from 'dataloader';
+import type { AppContext } from '../context.ts';
+import {
+  editSelect,
+  renderSelect,
+  type EditRecord,
+  type FaceRecord,
+  type JobRecord,
+  type ProjectRecord,
+  type RenderRecord,
+} from './records.ts';
+
+function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] {
+  const map = new Map<K, V>();
+  for (const r of rows) map.set(keyOf(r), r);
+  return keys.map((k) => map.get(k) ?? null);
+}
+
+function groupBy<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): V[][] {
+  const map = new Map<K, V[]>();
+  for (const r of rows) {
+    const k = keyOf(r);
+    const list = map.get(k);
+    if (list) list.push(r);
+    else map.set(k, [r]);
+  }
+  return keys.map((k) => map.get(k) ?? []);
+}
+
+export function createLoaders(app: AppContext) {
+  const prisma = () => app.prisma;
+  const edit = new DataLoader<string, EditRecord | null>(async (ids) =>
+    byKey(ids, await prisma().edit.findMany({ where: { id: { in: [...ids] } }, select: editSelect }), (r) => r.id),
+  );
+  const face = new DataLoader<string, FaceRecord | null>(async (ids) =>
+    byKey(ids, await prisma().face.findMany({ where: { id: { in: [...ids] } } }), (r) => r.id),
+  );
+  const project = new DataLoader<string, ProjectRecord | null>(async (ids) =>
+    byKey(ids, await prisma().project.findMany({ where: { id: { in: [...ids] } } }), (r) => r.id),
+  );
+  const render = new DataLoader<string, RenderRecord | null>(async (ids) =>
+    byKey(ids, await prisma().render.findMany({ where: { id: { in: [...ids] } }, select: renderSelect }), (r) => r.id),
+  );
+  const depthComponents = new DataLoader<string, number[]>(async (ids) =>
+    groupBy(
+      ids,
+      await prisma().renderDepth.findMany({
+        where: { renderId: { in: [...ids] } },
+        select: { renderId: true, componentIndex: true },
+        orderBy: { componentIndex: 'asc' },
+      }),
+      (r) => r.renderId,
+    ).map((rows) => rows.map((r) => r.componentIndex)),
+  );
+  const job = new DataLoader<string, JobRecord | null>(async (ids) =>
+    byKey(ids, await prisma().inferenceJob.findMany({ where: { id: { in: [...ids] } } }), (r) => r.id),
+  );
+  /** Every job of an edit, newest first. */
+  const jobsByEdit = new DataLoader<string, JobRecord[]>(async (ids) =>
+    groupBy(
+      ids,
+      await prisma().inferenceJob.findMany({ where: { editId: { in: [...ids] } }, orderBy: { id: 'desc' } }),
+      (r) => r.editId,
+    ),
+  );
+  /** Children of an edit, oldest first (seq ascending). */
+  const children = new DataLoader<string, EditRecord[]>(async (ids) =>
+    groupBy(
+      ids,
+      await prisma().edit.findMany({
+        where: { parentId: { in: [...ids] } },
+        orderBy: { seq: 'asc' },
+        select: editSelect,
+      }),
+      (r) => r.parentId!,
+    ),
+  );
+  /** The root edit (seq 1) of a face. */
+  const rootByFace = new DataLoader<string, EditRecord | null>(async (ids) =>
+    byKey(
+      ids,
+      await prisma().edit.findMany({ where: { faceId: { in: [...ids] }, seq: 1 }, select: editSelect }),
+      (r) => r.faceId,
+    ),
+  );
+  return { edit, face, project, render, depthComponents, job, jobsByEdit, children, rootByFace };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,162 @@
+// Reads, always scoped to the caller's workspace: another workspace's ids are answered as not found.
+import type { AppContext } from '../context.ts';
+import type { ModelInfo } from '../inference/types.ts';
+import { ErrorCode, appError, badInput, notFound } from './errors.ts';
+import { pageSize, parseIdCursor, parseSeqCursor, idCursor, seqCursor, toPage, type Page } from './pagination.ts';
+import { editSelect, type EditRecord, type FaceRecord, type JobRecord, type ProjectRecord } from './records.ts';
+import type { Principal } from './tokens.ts';
+import { requireId, requireName } from './validate.ts';
+
+type Runtime = NonNullable<ReturnType<AppContext['models']['get']>>;
+
+/** The loaded runtime of a model, or MODEL_UNAVAILABLE when this process does not serve it. */
+export function modelRuntime(app: AppContext, modelId: string): Runtime {
+  const runtime = app.models.get(modelId);
+  if (!runtime) {
+    throw appError(
+      ErrorCode.MODEL_UNAVAILABLE,
+      `model ${modelId} is not loaded by this server; ask an operator to install it`,
+      {
+        modelId,
+      },
+    );
+  }
+  return runtime;
+}
+
+export function modelInfo(app: AppContext, modelId: string): ModelInfo | undefined {
+  return app.models.get(modelId)?.info;
+}
+
+export async function findProject(app: AppContext, principal: Principal, id: string): Promise<ProjectRecord> {
+  const projectId = requireId('project', id);
+  const project = await app.prisma.project.findFirst({ where: { id: projectId, workspaceId: principal.workspaceId } });
+  if (!project) throw notFound('project', id);
+  return project;
+}
+
+export async function findFace(
+  app: AppContext,
+  principal: Principal,
+  id: string,
+): Promise<{ face: FaceRecord; project: ProjectRecord }> {
+  const faceId = requireId('face', id);
+  // One statement for the face and its project (scoped to the workspace).
+  const rows = await app.prisma.$queryRaw<(FaceRecord & { p_name: string; p_modelId: string; p_createdAt: Date })[]>`
+    SELECT f.id::text AS id, f."projectId"::text AS "projectId", f.name, f."headEditId"::text AS "headEditId", f."editCount",
+           f."createdAt", f."updatedAt", p.name AS p_name, p."modelId" AS "p_modelId", p."createdAt" AS "p_createdAt"
+    FROM "Face" f JOIN "Project" p ON p.id = f."projectId"
+    WHERE f.id = ${faceId}::uuid AND p."workspaceId" = ${principal.workspaceId}::uuid`;
+  if (!rows.length) throw notFound('face', id);
+  const { p_name, p_modelId, p_createdAt, ...face } = rows[0];
+  return {
+    face,
+    project: {
+      id: face.projectId,
+      workspaceId: principal.workspaceId,
+      name: p_name,
+      modelId: p_modelId,
+      createdAt: p_createdAt,
+    },
+  };
+}
+
+export async function findEdit(app: AppContext, principal: Principal, id: string): Promise<EditRecord> {
+  const editId = requireId('edit', id);
+  const edit = await app.prisma.edit.findFirst({
+    where: { id: editId, face: { project: { workspaceId: principal.workspaceId } } },
+    select: editSelect,
+  });
+  if (!edit) throw notFound('edit', id);
+  return edit;
+}
+
+export async function findJob(app: AppContext, principal: Principal, id: string): Promise<JobRecord> {
+  const jobId = requireId('job', id);
+  const job = await app.prisma.inferenceJob.findFirst({
+    where: { id: jobId, face: { project: { workspaceId: principal.workspaceId } } },
+  });
+  if (!job) throw notFound('job', id);
+  return job;
+}
+
+/** The latent of an edit (float32 bytes) with the model it belongs to. */
+export async function editLatent(
+  app: AppContext,
+  principal: Principal,
+  id: string,
+): Promise<{ latent: Uint8Array; modelId: string }> {
+  const editId = requireId('edit', id);
+  const rows = await app.prisma.$queryRaw<{ latent: Uint8Array; modelId: string }[]>`
+    SELECT e.latent, p."modelId" FROM "Edit" e JOIN "Face" f ON f.id = e."faceId" JOIN "Project" p ON p.id = f."projectId"
+    WHERE e.id = ${editId}::uuid AND p."workspaceId" = ${principal.workspaceId}::uuid`;
+  if (!rows.length) throw notFound('edit', id);
+  return rows[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists (newest first)
+
+export async function listProjects(
+  app: AppContext,
+  principal: Principal,
+  args: { first?: number | null; after?: string | null },
+): Promise<Page<ProjectRecord>> {
+  const first = pageSize(args.first);
+  const after = parseIdCursor(args.after);
+  const rows = await app.prisma.project.findMany({
+    where: { workspaceId: principal.workspaceId, ...(after ? { id: { lt: after } } : {}) },
+    orderBy: { id: 'desc' },
+    take: first + 1,
+  });
+  return toPage(rows, first, (r) => idCursor(r.id), after);
+}
+
+export async function listFaces(
+  app: AppContext,
+  projectId: string,
+  args: { first?: number | null; after?: string | null },
+): Promise<Page<FaceRecord>> {
+  const first = pageSize(args.first);
+  const after = parseIdCursor(args.after);
+  const rows = await app.prisma.face.findMany({
+    where: { projectId, ...(after ? { id: { lt: after } } : {}) },
+    orderBy: { id: 'desc' },
+    take: first + 1,
+  });
+  return toPage(rows, first, (r) => idCursor(r.id), after);
+}
+
+/** A face's history, newest first (seq descending). */
+export async function listEdits(
+  app: AppContext,
+  faceId: string,
+  args: { first?: number | null; after?: string | null },
+): Promise<Page<EditRecord>> {
+  const first = pageSize(args.first);
+  const after = parseSeqCursor(args.after);
+  const rows = await app.prisma.edit.findMany({
+    where: { faceId, ...(after ? { seq: { lt: after } } : {}) },
+    orderBy: { seq: 'desc' },
+    take: first + 1,
+    select: editSelect,
+  });
+  return toPage(rows, first, (r) => seqCursor(r.seq), after);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projects
+
+export async function createProject(
+  app: AppContext,
+  principal: Principal,
+  input: { name: string; modelId?: string | null },
+): Promise<ProjectRecord> {
+  const name = requireName(input.name);
+  const modelId = input.modelId ?? app.models.demoModelId;
+  if (!app.models.get(modelId)) {
+    const known = app.models.list().map((m) => `${m.id} (${m.name})`);
+    throw badInput(`unknown model ${JSON.stringify(modelId)}; this server has: ${known.join(', ')}`, 'modelId');
+  }
+  return app.prisma.project.create({ data: { name, modelId, workspaceId: principal.workspaceId } });
+}

@@ -1,0 +1,251 @@
+// The HTTP server: GraphQL over HTTP (Apollo Server 5, custom integration) and WebSocket
+// (graphql-ws), render images, latent export, health, readiness and metrics. CORS on every route.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { AppContext } from '../context.ts';
+import { ErrorCode, unauthenticated } from '../domain/errors.ts';
+import { createAuthenticator, type Principal } from '../domain/tokens.ts';
+import { createGqlContext, type GqlContext } from '../resolvers/context.ts';
+import { checkLimits } from '../resolvers/limits.ts';
+import { buildAppSchema } from '../resolvers/schema.ts';
+import { isFileRoute, serveFile } from './files.ts';
+import { BodyTooLarge, applyCors, baseUrlOf, readBody, sendError, sendJson, sendTooLarge } from './util.ts';
+
+export interface HttpServer {
+  server: http.Server;
+  stop(): Promise<void>;
+}
+
+type MetricsHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+async function loadMetricsHandler(): Promise<MetricsHandler | undefined> {
+  try {
+    const mod = (await import('../metrics.ts')) as { metricsHandler?: MetricsHandler };
+    return mod.metricsHandler;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function createHttpServer(app: AppContext): Promise<HttpServer> {
+  const schema = await buildAppSchema(app);
+  const authenticate = createAuthenticator(app.prisma);
+  const metricsHandler = await loadMetricsHandler();
+  const server = http.createServer();
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: 1024 * 1024 });
+
+  // ----- WebSocket subscriptions (graphql-ws): authenticated by connectionParams.authorization.
+  type WsExtra = { request: IncomingMessage; principal?: Principal };
+  const wsCleanup = useServer<Record<string, unknown> | undefined, WsExtra>(
+    {
+      schema,
+      async onConnect(ctx) {
+        const header = ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization;
+        const principal = await authenticate(typeof header === 'string' ? header : undefined);
+        if (!principal) return false; // closes with 4403 Forbidden
+        ctx.extra.principal = principal;
+        return true;
+      },
+      onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        const errors = validate(schema, document);
+        if (errors.length) return errors;
+        const limits = checkLimits(schema, document, payload.variables ?? undefined, payload.operationName);
+        if (limits.length) return limits.map(stripHttp);
+        return {
+          schema,
+          document,
+          variableValues: payload.variables,
+          operationName: payload.operationName,
+          contextValue: createGqlContext(app, ctx.extra.principal!, baseUrlOf(ctx.extra.request)),
+        };
+      },
+    },
+    wsServer,
+  );
+
+  // ----- Apollo Server (HTTP)
+  const limitsPlugin: ApolloServerPlugin<GqlContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request, operationName }) {
+          const errors = checkLimits(schema, document, request.variables, operationName);
+          if (errors.length) throw errors[0];
+        },
+      };
+    },
+  };
+  const apollo = new ApolloServer<GqlContext>({
+    schema,
+    introspection: true,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      limitsPlugin,
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+    formatError(formatted, error) {
+      const original = unwrapResolverError(error);
+      if (formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && !(original instanceof GraphQLError)) {
+        app.log.error({ err: original }, 'GraphQL resolver failed');
+        return { ...formatted, message: 'internal server error (logged on the server)' };
+      }
+      return formatted;
+    },
+  });
+  await apollo.start();
+
+  async function handleGraphQL(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    principal: Principal,
+  ): Promise<void> {
+    let body: unknown;
+    if (req.method === 'POST') {
+      let raw: Buffer;
+      try {
+        raw = await readBody(req);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) return sendTooLarge(res);
+        throw err;
+      }
+      const type = req.headers['content-type'] ?? '';
+      if (type.includes('json')) {
+        try {
+          body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+        } catch {
+          return sendError(res, 400, 'BAD_REQUEST', 'request body is not valid JSON');
+        }
+      } else body = raw.toString('utf8');
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const httpGraphQLRequest: HTTPGraphQLRequest = {
+      method: req.method!.toUpperCase(),
+      headers,
+      search: url.search,
+      body,
+    };
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () => createGqlContext(app, principal, baseUrlOf(req)),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+    } else {
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  }
+
+  async function ready(): Promise<{ ok: boolean; checks: Record<string, string> }> {
+    const checks: Record<string, string> = {};
+    try {
+      await app.prisma.$queryRaw`SELECT 1`;
+      checks.database = 'ok';
+    } catch (err) {
+      checks.database = `unreachable: ${(err as Error).message}`;
+    }
+    const models = app.models.list();
+    checks.models = app.models.get(app.models.demoModelId) ? `ok (${models.length} loaded)` : 'not loaded';
+    return { ok: checks.database === 'ok' && checks.models.startsWith('ok'), checks };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    applyCors(req, res, app.config.corsOrigins);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'content-length': 0 });
+      res.end();
+      return;
+    }
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      const r = await ready();
+      return sendJson(res, r.ok ? 200 : 503, { status: r.ok ? 'ready' : 'not ready', ...r.checks });
+    }
+    if (path === '/metrics') {
+      if (metricsHandler) return void (await metricsHandler(req, res));
+      return sendError(res, 404, ErrorCode.NOT_FOUND, 'metrics are not available in this build');
+    }
+    const isGraphQL = path === '/graphql';
+    if (!isGraphQL && !isFileRoute(path))
+      return sendError(res, 404, ErrorCode.NOT_FOUND, `no route ${req.method} ${path}`);
+    const allowed = isGraphQL ? ['GET', 'POST'] : ['GET', 'HEAD'];
+    if (!allowed.includes(req.method ?? '')) {
+      return sendError(
+        res,
+        405,
+        'METHOD_NOT_ALLOWED',
+        `${req.method} is not allowed on ${path}; use ${allowed.join(' or ')}`,
+        {
+          allow: allowed.join(', '),
+        },
+      );
+    }
+    const principal = await authenticate(req.headers.authorization);
+    if (!principal) {
+      const e = unauthenticated();
+      return sendError(res, 401, ErrorCode.UNAUTHENTICATED, e.message, { 'www-authenticate': 'Bearer' });
+    }
+    if (isGraphQL) return handleGraphQL(req, res, url, principal);
+    return serveFile(app, principal, req, res, path);
+  }
+
+  server.on('request', (req, res) => {
+    handle(req, res).catch((err: Error) => {
+      app.log.error({ err, url: req.url }, 'HTTP request failed');
+      if (!res.headersSent)
+        sendError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'internal server error (logged on the server)');
+      else res.destroy();
+    });
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    server,
+    stop() {
+      stopping ??= (async () => {
+        for (const client of wsServer.clients) client.close(1001, 'server shutting down');
+        await apollo.stop(); // drains the WebSocket server (graphql-ws dispose)
+        await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+        for (const client of wsServer.clients) client.terminate();
+        await new Promise<void>((resolve) => {
+          if (!server.listening) return resolve();
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 2_000).unref();
+        });
+      })();
+      return stopping;
+    },
+  };
+}
+
+function stripHttp(err: GraphQLError): GraphQLError {
+  const { http: _http, ...extensions } = err.extensions as Record<string, unknown>;
+  return new GraphQLError(err.message, { extensions });
+}

@@ -1,0 +1,68 @@
+// DataLoader batching: the SQL statements a page costs do not grow with the page size.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { countQueries, createFace, createProject, ok, waitForJob } from './util.ts';
+
+let app: TestApp;
+let projectId: string;
+const faces: { faceId: string; editId: string; jobId: string }[] = [];
+
+before(async () => {
+  app = await startTestApp();
+  projectId = await createProject(app.gql, 'listing');
+  for (let i = 0; i < 12; i++) faces.push(await createFace(app.gql, projectId, 100 + i, `f${i}`));
+  const f = faces[0];
+  for (let i = 0; i < 12; i++) {
+    await ok(
+      app.gql(
+        `mutation($f: ID!, $s: ID!) { swapComponents(input: {targetFaceId: $f, sourceFaceId: $s, components: ["hair"], part: BOTH}) { edit { id } } }`,
+        {
+          f: f.faceId,
+          s: faces[1 + (i % 11)].faceId,
+        },
+      ),
+    );
+  }
+  for (const x of faces) await waitForJob(app.gql, x.jobId);
+  await app.gql(`{ models { id } }`); // warm the token cache
+});
+after(async () => {
+  await app?.close();
+});
+
+/** Fewest statements over three runs (the worker's background statements can fall into one). */
+async function measure(query: string, variables: Record<string, unknown>) {
+  let best: Awaited<ReturnType<typeof countQueries<any>>> | undefined;
+  for (let i = 0; i < 3; i++) {
+    const r = await countQueries(() => ok(app.gql(query, variables)));
+    if (!best || r.queries < best.queries) best = r;
+  }
+  return best!;
+}
+
+const FACES = `query($p: ID!, $n: Int) { project(id: $p) { id name model { id name } faces(first: $n) { edges { cursor node {
+  id name editCount project { id } root { id seq } head { id seq operation params parentId render { id width height imageUrl segmentationUrl } job { id status } } } }
+  pageInfo { hasNextPage endCursor } } } }`;
+const HISTORY = `query($f: ID!, $n: Int) { face(id: $f) { id head { id } edits(first: $n) { totalCount edges { cursor node {
+  id seq operation params parentId createdAt parent { id } children { id } render { id imageUrl } job { id status } } } pageInfo { hasNextPage endCursor } } } }`;
+
+test('listing faces with heads, renders and jobs costs a constant number of queries', async () => {
+  const small = await measure(FACES, { p: projectId, n: 2 });
+  const large = await measure(FACES, { p: projectId, n: 12 });
+  assert.equal(large.result.project.faces.edges.length, 12);
+  assert.ok(
+    large.result.project.faces.edges.every((e: any) => e.node.head.render?.imageUrl),
+    'every head rendered',
+  );
+  assert.equal(large.queries, small.queries, `queries grew with the page: ${large.texts.join('\n')}`);
+  assert.ok(large.queries <= 8, `${large.queries} queries:\n${large.texts.join('\n')}`);
+});
+
+test('a page of history with parents, children, renders and jobs costs a constant number of queries', async () => {
+  const small = await measure(HISTORY, { f: faces[0].faceId, n: 2 });
+  const large = await measure(HISTORY, { f: faces[0].faceId, n: 13 });
+  assert.equal(large.result.face.edits.edges.length, 13);
+  assert.ok(large.queries <= small.queries, `queries grew with the page: ${large.texts.join('\n')}`);
+  assert.ok(large.queries <= 7, `${large.queries} queries:\n${large.texts.join('\n')}`);
+});
