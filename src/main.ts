@@ -7,6 +7,7 @@ import type { AppContext } from './context.ts';
 import { createPrisma } from './db/client.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { observeBatch } from './metrics.ts';
 import { createHttpServer } from './http/server.ts';
 import { createJobQueue } from './jobs/queue.ts';
 import { startWorker } from './jobs/worker.ts';
@@ -44,6 +45,7 @@ export async function openContext(
       executionProviders: config.executionProviders,
       batchWindowMs: config.batchWindowMs,
       maxBatch: config.maxBatch,
+      onBatch: observeBatch,
       log,
     });
     const ctx: AppContext = { config, databaseUrl: database.url, prisma, models, jobs, pubsub, log };

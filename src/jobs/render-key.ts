@@ -1,0 +1,51 @@
+// Content addressing of renders: one Render row per (model, latent bytes, canonical options).
+import { createHash } from 'node:crypto';
+
+/** Bumped if the meaning of a render changes (e.g. a new PNG encoding), so old rows are not reused. */
+export const RENDER_KEY_VERSION = 'ssg-render/v1';
+
+/** JSON with object keys sorted at every level, so equal options hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new TypeError('render options must be finite numbers');
+    return JSON.stringify(value ?? null);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export interface RenderOptions {
+  /** Composition render: indices of the components kept; the others are dropped by the mask. */
+  components?: number[];
+}
+
+/**
+ * The options as they are hashed and stored on the Render: only what changes the pixels, i.e.
+ * `components` sorted and de-duplicated. Informational keys (e.g. `componentNames`) are left out, so
+ * ["hair", "face"] and ["face", "hair"] share one render. Throws on a malformed value (the job then
+ * fails permanently).
+ */
+export function normalizeRenderOptions(options: unknown): RenderOptions {
+  if (options === null || options === undefined) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) throw new Error('render options must be a JSON object');
+  const c = (options as { components?: unknown }).components;
+  if (c === undefined || c === null) return {};
+  if (!Array.isArray(c) || !c.every((i) => Number.isInteger(i) && (i as number) >= 0)) {
+    throw new Error('render option "components" must be a list of component indices');
+  }
+  return { components: [...new Set(c as number[])].sort((a, b) => a - b) };
+}
+
+/** sha256 over the key version, model id, latent bytes and canonical options (hex). */
+export function renderCacheKey(modelId: string, latent: Uint8Array, options: unknown): string {
+  const h = createHash('sha256');
+  h.update(`${RENDER_KEY_VERSION}\0${modelId}\0${latent.byteLength}\0`);
+  h.update(latent);
+  h.update('\0');
+  h.update(canonicalJson(normalizeRenderOptions(options)));
+  return h.digest('hex');
+}

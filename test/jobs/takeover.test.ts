@@ -1,0 +1,136 @@
+// A worker PROCESS killed with SIGKILL while it holds jobs: another worker finishes every job within
+// 60 s, each edit gets exactly one render, and no job stays RUNNING.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { startWorker } from '../../src/jobs/worker.ts';
+import { PROJECT_ROOT } from '../../src/paths.ts';
+import { TEST_MODELS_DIR } from '../helpers/app.ts';
+import { addEdit, addJob, createFace, openJobsContext, waitFor, type JobsTestContext } from './helpers.ts';
+
+let t: JobsTestContext;
+let child: ChildProcess | undefined;
+
+before(async () => {
+  t = await openJobsContext();
+});
+after(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await t?.close();
+});
+
+/** `npx ssg worker` as its own process, holding every job it takes for `holdMs` (test-only delay). */
+function spawnWorker(
+  holdMs: number,
+  concurrency: number,
+): { proc: ChildProcess; ready: Promise<void>; output: () => string } {
+  let out = '';
+  const proc = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ssg.js'), 'worker'], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: t.databaseUrl,
+      SSG_MODELS_DIR: TEST_MODELS_DIR,
+      SSG_WORKER_CONCURRENCY: String(concurrency),
+      SSG_TEST_JOB_DELAY_MS: String(holdMs),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('worker running')) resolve();
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.once('exit', (code, signal) => reject(new Error(`worker exited early (${code ?? signal}):\n${out}`)));
+  });
+  return { proc, ready, output: () => out };
+}
+
+test(
+  'a SIGKILLed worker process loses no job: another worker takes them over within 60 s',
+  { timeout: 120_000 },
+  async () => {
+    const { ctx } = t;
+    const face = await createFace(ctx, 31);
+    // Six edits: five distinct latents and one repeat of the first (so five renders in the end).
+    const edits = [face.editId];
+    const runtime = ctx.models.get(ctx.models.demoModelId)!;
+    for (const seed of [32, 33, 34, 35]) edits.push(await addEdit(ctx, face.faceId, await runtime.sample(seed, 0.7)));
+    edits.push(await addEdit(ctx, face.faceId, face.latent));
+
+    const a = spawnWorker(10 * 60_000, 4);
+    child = a.proc;
+    await a.ready;
+    const jobs: string[] = [];
+    for (const editId of edits) jobs.push(await addJob(ctx, { faceId: face.faceId, editId }));
+
+    // The process takes four jobs (its concurrency) and holds them.
+    const held = await waitFor(
+      'the worker process to hold 4 jobs',
+      async () => {
+        const rows = await ctx.prisma.inferenceJob.findMany({ where: { id: { in: jobs }, status: 'RUNNING' } });
+        return rows.length === 4 ? rows : undefined;
+      },
+      30_000,
+    );
+    const deadWorkerId = held[0]!.workerId!;
+    assert.match(deadWorkerId, new RegExp(`:${a.proc.pid}:`));
+
+    a.proc.kill('SIGKILL');
+    await new Promise((r) => a.proc.once('exit', r));
+    const killedAt = Date.now();
+
+    // Another worker (default heartbeat and sweeper settings) takes everything over.
+    const b = await startWorker(ctx, { concurrency: 4 });
+    try {
+      const done = await waitFor(
+        'every job to succeed',
+        async () => {
+          const rows = await ctx.prisma.inferenceJob.findMany({ where: { id: { in: jobs } } });
+          return rows.every((r) => r.status === 'SUCCEEDED') ? rows : undefined;
+        },
+        60_000,
+        200,
+      );
+      const takeoverMs = Date.now() - killedAt;
+      console.log(`# takeover: all ${jobs.length} jobs SUCCEEDED ${(takeoverMs / 1000).toFixed(1)} s after SIGKILL`);
+      assert.ok(takeoverMs < 60_000);
+
+      for (const r of done) {
+        const wasHeld = held.some((h) => h.id === r.id);
+        assert.equal(r.workerId, b.id);
+        assert.equal(r.attempts, wasHeld ? 2 : 1, `job ${r.id} attempts`);
+      }
+      assert.equal(await ctx.prisma.inferenceJob.count({ where: { status: 'RUNNING' } }), 0, 'no job stays RUNNING');
+      // Each edit has exactly one render: its renderId, the job's renderId, one Render row per latent.
+      const editRows = await ctx.prisma.edit.findMany({ where: { id: { in: edits } } });
+      for (const e of editRows) {
+        const job = done.find((j) => j.editId === e.id)!;
+        assert.ok(e.renderId, `edit ${e.id} has a render`);
+        assert.equal(e.renderId, job.renderId);
+      }
+      assert.equal(await ctx.prisma.render.count(), 5, 'one Render per distinct latent');
+      assert.equal(
+        editRows.find((e) => e.id === edits[0])!.renderId,
+        editRows.find((e) => e.id === edits[5])!.renderId,
+      );
+      // (each entry is deleted just after its row's final status write)
+      await waitFor(
+        'the queue to be empty',
+        async () => {
+          const left = await ctx.prisma.$queryRawUnsafe<{ n: number }[]>(
+            `SELECT count(*)::int AS n FROM graphile_worker.jobs`,
+          );
+          return left[0]!.n === 0;
+        },
+        5000,
+      );
+    } finally {
+      await b.stop();
+    }
+  },
+);
