@@ -90,7 +90,18 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'ssg'): 
     onLog: () => {},
     onError: () => {},
   });
-  if (!initialised) await server.initialise();
+  if (!initialised) {
+    try {
+      await server.initialise();
+    } catch (err) {
+      const why = (err as Error).message;
+      throw new ConfigError(
+        /Permission denied/.test(why) && isRoot
+          ? `the embedded PostgreSQL runs as the system user "postgres" when started as root and cannot reach ${pgDir}; let others traverse its parent directories (chmod o+x) or set SSG_DATA_DIR elsewhere`
+          : `the embedded PostgreSQL could not initialise ${pgDir} (${why.split('\n')[0]}); set SSG_DATA_DIR elsewhere or set DATABASE_URL`,
+      );
+    }
+  }
   try {
     await server.start();
   } catch (err) {

@@ -2,7 +2,7 @@
 // ./.ssg, and a second start after a stop finds its data again.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -12,6 +12,8 @@ import { TEST_MODELS_DIR } from '../helpers/app.ts';
 
 const SSG = path.join(PROJECT_ROOT, 'bin', 'ssg.js');
 const cwd = await mkdtemp(path.join(os.tmpdir(), 'ssg-start-'));
+// As root the embedded PostgreSQL runs as the `postgres` user, which must reach ./.ssg (mkdtemp makes 0700).
+await chmod(cwd, 0o755);
 const env = { ...process.env, DATABASE_URL: '', PORT: '0', LOG_LEVEL: 'warn', SSG_MODELS_DIR: TEST_MODELS_DIR };
 const children: ChildProcess[] = [];
 
