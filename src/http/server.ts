@@ -36,7 +36,16 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
   const authenticate = createAuthenticator(app.prisma);
   const metricsHandler = await loadMetricsHandler();
   const server = http.createServer();
-  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: 1024 * 1024 });
+  // noServer: attached to the HTTP server only through 'upgrade', so a listen error (port in use)
+  // stays the HTTP server's to report instead of being re-emitted on the WebSocket server.
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  server.on('upgrade', (request, socket, head) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/graphql') {
+      socket.destroy();
+      return;
+    }
+    wsServer.handleUpgrade(request, socket, head, (ws) => wsServer.emit('connection', ws, request));
+  });
 
   // ----- WebSocket subscriptions (graphql-ws): authenticated by connectionParams.authorization.
   type WsExtra = { request: IncomingMessage; principal?: Principal };

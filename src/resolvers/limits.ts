@@ -54,7 +54,9 @@ export function queryDepth(document: DocumentNode, operationName?: string | null
 }
 
 /** Lists cost their page size (`first`, default 20) times their items' cost. */
-const connectionEstimator: ComplexityEstimator = ({ args, field, childComplexity }) => {
+const connectionEstimator: ComplexityEstimator = ({ type: parent, args, field, childComplexity }) => {
+  // A connection's edges/nodes are the page already counted by `first` on the connection field.
+  if (parent.name.endsWith('Connection')) return 1 + childComplexity;
   if ('first' in field.args.reduce((o, a) => ({ ...o, [a.name]: true }), {} as Record<string, boolean>)) {
     const first = typeof args.first === 'number' && args.first >= 0 ? args.first : DEFAULT_PAGE_SIZE;
     return 1 + Math.max(first, 1) * childComplexity;
