@@ -11,8 +11,8 @@ const SQRT2 = Math.SQRT2;
 export interface GeneratorGraphOptions {
   /** Extra outputs `fused` [B,Cc,S,S], `fusion_weights` [B,K,S,S], `local_feat` [B,K,Cc,S,S]. */
   debugOutputs?: boolean;
-  /** How the stride-2 upsampling conv is expressed. Default 'convtranspose'. */
-  upsample?: 'convtranspose' | 'phase';
+  /** How the stride-2 upsampling conv + blur is expressed. Default 'split' (see splitUpsampleConv). */
+  upsample?: 'convtranspose' | 'phase' | 'split';
 }
 
 export interface BuiltGraph {
@@ -141,10 +141,10 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
   const isExp = g.op1('Equal', [rows, g.constI64('kl', [K * L], [])]);
   const idx = g.op1('Where', [isExp, g.constI64('id_idx', idIdx, [L, K]), g.constI64('exp_idx', expIdx, [L, K])]);
   const E = g.op1('Gather', ['latent', idx], { axis: 1 }); // [B,L,K,D]
-  const E5 = g.op1('Unsqueeze', [E, g.constI64('ax4', [4])]); // [B,L,K,D,1]
+  const E5 = g.op1('Unsqueeze', [E, g.constI64('ax3', [3])]); // [B,L,K,1,D]
 
   // ---- styles and demodulation for all layers at once ----
-  const Wm = new Float32Array(L * K * C * D), bm = new Float32Array(L * K * C), Wsq = new Float32Array(L * K * C * C);
+  const WmT = new Float32Array(L * K * D * C), bm = new Float32Array(L * K * C), WsqT = new Float32Array(L * K * C * C);
   const Wl: Float32Array[] = [], bl: Float32Array[] = [];
   for (let j = 0; j < L; j++) {
     const Wj = new Float32Array(K * C * C), bj = new Float32Array(K * C);
@@ -156,59 +156,73 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
       const ab = w(weights, `${p}activate.bias`, [C]);
       const ms = 1 / Math.sqrt(D), cs = 1 / Math.sqrt(C), gain = j > 0 ? SQRT2 : 1;
       for (let c = 0; c < C; c++) {
-        for (let d = 0; d < D; d++) Wm[((j * K + k) * C + c) * D + d] = mw[c * D + d] * ms;
+        for (let d = 0; d < D; d++) WmT[((j * K + k) * D + d) * C + c] = mw[c * D + d] * ms;
         bm[(j * K + k) * C + c] = mb[c];
         bj[k * C + c] = ab[c];
       }
       for (let o = 0; o < C; o++) for (let c = 0; c < C; c++) {
         const v = Math.fround(cw[o * C + c] * cs);
-        Wsq[((j * K + k) * C + o) * C + c] = v * v;
+        WsqT[((j * K + k) * C + c) * C + o] = v * v;
         Wj[(k * C + o) * C + c] = v * gain;
       }
     }
     Wl.push(Wj); bl.push(bj);
   }
-  const Sty = g.op1('Add', [g.op1('MatMul', [g.constF('mod_w', Wm, [L, K, C, D]), E5]), g.constF('mod_b', bm, [L, K, C, 1])]); // [B,L,K,C,1]
-  const dsum = g.op1('MatMul', [g.constF('wsq', Wsq, [L, K, C, C]), g.op1('Mul', [Sty, Sty])]);
-  const demod = g.op1('Reciprocal', [g.op1('Sqrt', [g.op1('Add', [dsum, g.constF('eps', [1e-8], [])])])]); // [B,L,K,C,1]
+  const Sty = g.op1('Add', [g.op1('MatMul', [E5, g.constF('mod_wt', WmT, [L, K, D, C])]), g.constF('mod_b', bm, [L, K, 1, C])]); // [B,L,K,1,C]
+  const dsum = g.op1('MatMul', [g.op1('Mul', [Sty, Sty]), g.constF('wsqt', WsqT, [L, K, C, C])]); // [B,L,K,1,O]
+  const demod = g.op1('Reciprocal', [g.op1('Sqrt', [g.op1('Add', [dsum, g.constF('eps', [1e-8], [])])])]);
+  const dshape = g.constI64('dshape', [-1, K, C, 1]);
   macs += L * K * C * D + L * K * C * C;
 
   // ---- positional input constant [C, P] ----
   const feats = positionalFeatures(cfg);
   const Q = posChannels(cfg);
   const pw = w(weights, 'pos_embed.weights', [C, Q, 1, 1]);
-  const pos = new Float32Array(C * P);
+  // Hidden features carry an extra constant row of ones (lrelu(1) = 1 keeps it), so every
+  // bias of the local stage rides in an extra weight column: no separate Add passes.
+  const C1 = C + 1;
+  const pos = new Float32Array(C1 * P);
+  pos.fill(1, C * P);
   const ps = 1 / Math.sqrt(Q);
   for (let c = 0; c < C; c++) for (let p = 0; p < P; p++) {
     let s = 0;
     for (let q = 0; q < Q; q++) s += Math.fround(pw[c * Q + q] * ps) * feats[q * P + p];
     pos[c * P + p] = s;
   }
-  let x = g.constF('pos', pos, [C, P]);
+  let x = g.constF('pos', pos, [C1, P]);
+  // [B, K, C, 1] / [B, K, 1, C+1] expansion shapes for the bias column and the ones row.
+  const batch = g.op1('Slice', [shape, g.constI64('b0', [0]), g.constI64('b1', [1]), g.constI64('bax', [0])]);
+  const colShape = g.op1('Concat', [batch, g.constI64('colrest', [K, C, 1])], { axis: 0 });
+  const rowShape = g.op1('Concat', [batch, g.constI64('rowrest', [K, 1, C1])], { axis: 0 });
+  const onesRow = new Float32Array(C1);
+  onesRow[C] = 1;
+  const lastRow = g.op1('Expand', [g.constF('onesrow', onesRow, [1, 1, 1, C1]), rowShape]);
 
   // ---- local generators, batched over K: x [B,K,C,P] ----
   let depth = '';
   const leak = { alpha: { float: 0.2 } };
   for (let j = 0; j < L; j++) {
     const jIdx = g.constI64('j', [j], []);
-    const sj = g.op1('Gather', [Sty, jIdx], { axis: 1 }); // [B,K,C,1]
-    const dj = g.op1('Gather', [demod, jIdx], { axis: 1 });
-    const xs = g.op1('Mul', [x, sj]);
-    let y = g.op1('MatMul', [g.constF(`lw${j}`, Wl[j], [K, C, C]), xs]);
-    y = g.op1('Add', [g.op1('Mul', [y, dj]), g.constF(`lb${j}`, bl[j], [K, C, 1])]);
+    const sj = g.op1('Gather', [Sty, jIdx], { axis: 1 }); // [B,K,1,C]
+    const dj = g.op1('Reshape', [g.op1('Gather', [demod, jIdx], { axis: 1 }), dshape]); // [B,K,O,1]
+    // per-sample weights [B,K,O,C] = W * s^T * demod (tiny), then one batched MatMul over K
+    const Wb = g.op1('Mul', [g.op1('Mul', [g.constF(`lw${j}`, Wl[j], [K, C, C]), sj]), dj]);
+    const bcol = g.op1('Expand', [g.constF(`lb${j}`, bl[j], [1, K, C, 1]), colShape]);
+    const Waug = g.op1('Concat', [g.op1('Concat', [Wb, bcol], { axis: 3 }), lastRow], { axis: 2 }); // [B,K,C+1,C+1]
+    const y = g.op1('MatMul', [Waug, x]);
     x = g.op1('LeakyRelu', [y], leak);
-    macs += K * C * C * P;
+    macs += K * C * C1 * P;
     if (j === DL - 1) {
-      const Wd = new Float32Array(K * C), bd = new Float32Array(K);
+      const Wd = new Float32Array(K * C1);
       for (let k = 1; k < K; k++) {
         const p = `local_nets.${k}.to_depth.`;
         const cw = w(weights, `${p}conv.weight`, [1, C, 1, 1]);
         const mo = w(weights, `${p}conv.modulation`, [1, C, 1, 1]);
-        bd[k] = w(weights, `${p}bias`, [1, 1, 1, 1])[0];
-        for (let c = 0; c < C; c++) Wd[k * C + c] = Math.fround(mo[c] * (1 / Math.sqrt(C))) * cw[c] * SQRT2;
+        Wd[k * C1 + C] = w(weights, `${p}bias`, [1, 1, 1, 1])[0];
+        for (let c = 0; c < C; c++) Wd[k * C1 + c] = Math.fround(mo[c] * (1 / Math.sqrt(C))) * cw[c] * SQRT2;
       }
-      depth = g.op1('Add', [g.op1('MatMul', [g.constF('dw', Wd, [K, 1, C]), x]), g.constF('db', bd, [K, 1, 1])]); // [B,K,1,P]
-      macs += K * C * P;
+      depth = g.op1('MatMul', [g.constF('dw', Wd, [K, 1, C1]), x]); // [B,K,1,P]
+      macs += K * C1 * P;
     }
   }
 
@@ -231,35 +245,32 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
     const mn = g.op1('Div', [mnt, g.op1('Add', [g.op1('ReduceSum', [mnt, ax1], { keepdims: 1 }), g.constF('eps', [1e-8], [])])]);
     wts = g.op1('Add', [mn, g.op1('Mul', [m, g.constF('tt', tt, [1, K, 1, 1])])]);
   }
-  const Wf = new Float32Array(Cc * K * C), Bf = new Float32Array(Cc * K);
-  const WfK = new Float32Array(K * Cc * C), BfK = new Float32Array(K * Cc);
+  const Wf = new Float32Array(Cc * K * C1);
+  const WfK = new Float32Array(K * Cc * C1);
   for (let k = 0; k < K; k++) {
     const p = `local_nets.${k}.to_feat.`;
     const cw = w(weights, `${p}conv.weight`, [Cc, C, 1, 1]);
     const mo = w(weights, `${p}conv.modulation`, [1, C, 1, 1]);
     const b = w(weights, `${p}bias`, [1, Cc, 1, 1]);
     for (let o = 0; o < Cc; o++) {
-      Bf[o * K + k] = b[o];
-      BfK[k * Cc + o] = b[o];
+      Wf[o * K * C1 + k * C1 + C] = b[o];
+      WfK[(k * Cc + o) * C1 + C] = b[o];
       for (let c = 0; c < C; c++) {
         const v = Math.fround(mo[c] * (1 / Math.sqrt(C))) * cw[o * C + c] * SQRT2;
-        Wf[o * K * C + k * C + c] = v;
-        WfK[(k * Cc + o) * C + c] = v;
+        Wf[o * K * C1 + k * C1 + c] = v;
+        WfK[(k * Cc + o) * C1 + c] = v;
       }
     }
   }
-  const xw = g.op1('Reshape', [g.op1('Mul', [x, wts]), g.constI64('xwshape', [-1, K * C, P])]);
-  const wts3 = g.op1('Reshape', [wts, g.constI64('wshape', [-1, K, P])]);
-  const Fflat = g.op1('Add', [
-    g.op1('MatMul', [g.constF('feat_w', Wf, [Cc, K * C]), xw]),
-    g.op1('MatMul', [g.constF('feat_b', Bf, [Cc, K]), wts3]),
-  ]);
-  macs += Cc * K * C * P + Cc * K * P;
+  // F = sum_k w_k (Wf_k h_k + b_k) = [Wf | b] over the weight-scaled hidden features (ones row -> w_k).
+  const xw = g.op1('Reshape', [g.op1('Mul', [x, wts]), g.constI64('xwshape', [-1, K * C1, P])]);
+  const Fflat = g.op1('MatMul', [g.constF('feat_w', Wf, [Cc, K * C1]), xw]);
+  macs += Cc * K * C1 * P;
   const F = g.op1('Reshape', [Fflat, g.constI64('fshape', [-1, Cc, S, S])]);
   if (opts.debugOutputs) {
     g.output(F, 'fused');
     g.output(g.op1('Reshape', [wts, shape4]), 'fusion_weights');
-    const lf = g.op1('Add', [g.op1('MatMul', [g.constF('lf_w', WfK, [K, Cc, C]), x]), g.constF('lf_b', BfK, [K, Cc, 1])]);
+    const lf = g.op1('MatMul', [g.constF('lf_w', WfK, [K, Cc, C1]), x]);
     g.output(g.op1('Reshape', [lf, g.constI64('lfshape', [-1, K, Cc, S, S])]), 'local_feat');
   }
 
@@ -292,7 +303,11 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
     const b0 = w(weights, `${p0}activate.bias`, [O]);
     const nz0 = noiseConst(weights, `render_net.noises.noise_${2 * i}`, w(weights, `${p0}noise.weight`, [1])[0], side);
     let y: string;
-    if (opts.upsample === 'phase') {
+    const mode = opts.upsample ?? 'split';
+    if (mode === 'split') {
+      y = splitUpsampleConv(g, r, W0, b0, O, cin, blurW);
+      macs += O * cin * 9 * (sideIn + 1) * (sideIn + 1) + O * 16 * side * side;
+    } else if (mode === 'phase') {
       y = phaseUpsampleConv(g, r, W0, b0, O, cin, sideIn);
       macs += O * cin * 9 * sideIn * sideIn * 4;
     } else {
@@ -407,4 +422,36 @@ function phaseUpsampleConv(g: GraphBuilder, x: string, W: Float32Array, bias: Fl
   for (let o = 0; o < O; o++) for (let k = 0; k < 4; k++) bp[o * 4 + k] = bias[o];
   const y = g.op1('Conv', [x, g.constF('phw', Wp, [O * 4, cin, 3, 3]), g.constF('phb', bp, [O * 4])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
   return g.op1('DepthToSpace', [y], { blocksize: 2, mode: 'CRD' });
+}
+
+/**
+ * Transposed conv (stride 2, 3x3, no padding) as four plain convs, one per output phase, with
+ * exactly the 9 taps of the transposed conv (2x2, 2x1, 1x2 and 1x1 kernels on the low-res input),
+ * interleaved by Concat + DepthToSpace (DCR), then the 4x4 blur as a depthwise conv with its
+ * padding inside. Same MACs as the transposed conv, but runs on ORT's NCHWc conv kernels.
+ * Per axis: t[2a] = w2 x[a-1] + w0 x[a] (a = 0..H), t[2a+1] = w1 x[a] (0 at a = H), so each
+ * phase is (H+1) long and the interleaved grid is the 2H+1 transposed-conv output plus one
+ * trailing zero; the blur then pads (1 before, 0 after).
+ */
+function splitUpsampleConv(g: GraphBuilder, x: string, W: Float32Array, bias: Float32Array, O: number, cin: number, blurW: Float32Array): string {
+  const taps = [[2, 0], [1]]; // phase 0 kernel rows read x[a-1], x[a] -> taps w2, w0; phase 1 reads x[a] -> w1
+  const phases: string[] = [];
+  for (let p = 0; p < 2; p++) for (let q = 0; q < 2; q++) {
+    const ty = taps[p], tx = taps[q];
+    const kh = ty.length, kw = tx.length;
+    const Wp = new Float32Array(O * cin * kh * kw);
+    for (let o = 0; o < O; o++) for (let c = 0; c < cin; c++) for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) {
+      Wp[((o * cin + c) * kh + a) * kw + b] = W[(o * cin + c) * 9 + ty[a] * 3 + tx[b]];
+    }
+    // pads: [top, left, bottom, right]; even phase pads 1 before, odd 0 before; both 1 after.
+    const pads = [p === 0 ? 1 : 0, q === 0 ? 1 : 0, 1, 1];
+    phases.push(g.op1('Conv', [x, g.constF(`up${p}${q}`, Wp, [O, cin, kh, kw])], { kernel_shape: [kh, kw], pads }));
+  }
+  const cat = g.op1('Concat', phases, { axis: 1 });
+  const t = g.op1('DepthToSpace', [cat], { blocksize: 2, mode: 'DCR' });
+  const bw = new Float32Array(O * 16);
+  for (let o = 0; o < O; o++) bw.set(blurW, o * 16);
+  return g.op1('Conv', [t, g.constF('blurw', bw, [O, 1, 4, 4]), g.constF('blurb', bias, [O])], {
+    group: O, kernel_shape: [4, 4], pads: [1, 1, 0, 0],
+  });
 }

@@ -67,3 +67,54 @@ export function writeNpy(data: Float32Array, shape: number[]): Buffer {
   for (let i = 0; i < count; i++) dv.setFloat32(i * 4, data[i], true);
   return out;
 }
+
+import { LatentError, assertFinite } from './latent.ts';
+import type { LatentLayout } from './types.ts';
+
+/** Rows per latent that a generator accepts besides n_latent: K * local_layers (expanded). */
+export interface NpyLatents {
+  batch: number;
+  rows: number;
+  dim: number;
+  /** [batch * rows * dim] */
+  data: Float32Array;
+}
+
+/**
+ * Latents from a .npy: [1, D] or [D] (a w: broadcast to all n_latent rows), [n_latent, D],
+ * [B, n_latent, D], or, when `expandedRows` is given, [B, expandedRows, D] / [expandedRows, D].
+ */
+export function latentsFromNpy(buf: Uint8Array, layout: LatentLayout, expandedRows?: number): NpyLatents {
+  let arr: NpyArray;
+  try {
+    arr = readNpy(buf);
+  } catch (e) {
+    throw new LatentError((e as Error).message);
+  }
+  const { shape, data } = arr;
+  const D = layout.dim;
+  const okRows = (r: number) => r === layout.nLatent || (expandedRows !== undefined && r === expandedRows);
+  const desc = `[1, ${D}], [${layout.nLatent}, ${D}] or [B, ${layout.nLatent}, ${D}]` + (expandedRows ? ` or [B, ${expandedRows}, ${D}]` : '');
+  let out: NpyLatents;
+  if ((shape.length === 2 && shape[0] === 1 && shape[1] === D) || (shape.length === 1 && shape[0] === D)) {
+    const w = data.subarray(0, D);
+    const full = new Float32Array(layout.nLatent * D);
+    for (let r = 0; r < layout.nLatent; r++) full.set(w, r * D);
+    out = { batch: 1, rows: layout.nLatent, dim: D, data: full };
+  } else if (shape.length === 2 && okRows(shape[0]) && shape[1] === D) {
+    out = { batch: 1, rows: shape[0], dim: D, data };
+  } else if (shape.length === 3 && shape[0] >= 1 && okRows(shape[1]) && shape[2] === D) {
+    out = { batch: shape[0], rows: shape[1], dim: D, data };
+  } else {
+    throw new LatentError(`latent .npy has shape [${shape.join(', ')}], expected ${desc}`);
+  }
+  assertFinite(out.data, 'latent .npy');
+  return out;
+}
+
+/** One W+ `[n_latent * D]` from a .npy holding [1, D], [D], [n_latent, D] or [1, n_latent, D]. */
+export function latentFromNpy(buf: Uint8Array, layout: LatentLayout): Float32Array {
+  const l = latentsFromNpy(buf, layout);
+  if (l.batch !== 1) throw new LatentError(`latent .npy holds ${l.batch} latents, expected one`);
+  return l.data;
+}

@@ -1,0 +1,59 @@
+// Inference benchmark: npx tsx bench/inference.ts [--sizes demo,256,512] [--batches 1,8] [--runs N] [--upsample split|convtranspose|phase]
+// Builds the demo model and the authors' default 256 px / 512 px configs (random weights) in a
+// temp dir, then times the generator (loaded and warmed up first) at each batch size.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG, type ConfigWithWidths } from '../src/inference/config.ts';
+import { DEMO_CONFIG, buildDemoModel, randomWeights } from '../src/inference/demo.ts';
+import { writeModelDir } from '../src/inference/model-dir.ts';
+import { benchModel } from '../src/inference/cli.ts';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: 'demo,256,512' },
+    batches: { type: 'string', default: '1,8' },
+    runs: { type: 'string' },
+    threads: { type: 'string', default: '2' },
+    upsample: { type: 'string', default: 'split' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const threads = Number(values.threads);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-bench-'));
+const results: object[] = [];
+try {
+  for (const size of values.sizes!.split(',')) {
+    const dir = path.join(tmp, size);
+    const t0 = performance.now();
+    let cfg: ConfigWithWidths;
+    if (size === 'demo') {
+      cfg = DEMO_CONFIG;
+      if (values.upsample === 'split') await buildDemoModel(dir);
+      else await writeModelDir(dir, { name: 'demo', config: cfg, weights: randomWeights(cfg, 1), untrained: true, source: { kind: 'demo', seed: 1 }, upsample: values.upsample as 'split' });
+    } else {
+      cfg = { ...DEFAULT_CONFIG, size: Number(size) };
+      await writeModelDir(dir, {
+        name: `authors-default-${size}`, config: cfg, weights: randomWeights(cfg, 1), untrained: true,
+        source: { kind: 'demo', seed: 1 }, upsample: values.upsample as 'split',
+      });
+    }
+    console.log(`built ${size} (${cfg.size}px) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    for (const b of values.batches!.split(',').map(Number)) {
+      const big = cfg.size >= 512;
+      const runs = values.runs ? Number(values.runs) : size === 'demo' ? 20 : big ? (b > 1 ? 1 : 2) : (b > 1 ? 2 : 3);
+      const r = await benchModel(dir, b, runs, { threads });
+      results.push({ config: size, ...r });
+      console.log(
+        `${size.padEnd(5)} batch ${String(b).padStart(2)}: ${r.ms_per_image.toFixed(1)} ms/image, ${r.images_per_second.toFixed(2)} images/s, ` +
+        `${r.gflop_per_image.toFixed(1)} GFLOP/image, ${r.gflops_per_second.toFixed(1)} GFLOP/s = ${r.percent_of_peak.toFixed(1)}% of ${r.peak_gflops} GFLOP/s peak (${threads} threads, ${r.execution_provider}); ` +
+        `best run ${r.best_ms_per_image.toFixed(1)} ms/image = ${r.best_percent_of_peak.toFixed(1)}%; cpu/wall ${r.cpu_per_wall}`,
+      );
+    }
+  }
+} finally {
+  if (!values.keep) fs.rmSync(tmp, { recursive: true, force: true });
+  else console.log(`models kept in ${tmp}`);
+}
+console.log(JSON.stringify(results));

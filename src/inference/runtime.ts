@@ -1,0 +1,355 @@
+// ModelRuntime: loads a model directory and renders, coalescing concurrent requests into batches.
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import * as ort from 'onnxruntime-node';
+import { MANIFEST_FORMAT, type Manifest } from './model-dir.ts';
+import { LatentError, assertFinite, broadcastW, truncate } from './latent.ts';
+import { argmaxClasses, colourise, encodeGray, encodeRgb, imageToRgb, normaliseGray } from './png.ts';
+import { sampleZ } from './rng.ts';
+import type { ModelInfo, RenderRequest, RenderResult } from './types.ts';
+
+export class ModelLoadError extends Error {
+  override name = 'ModelLoadError';
+}
+
+export interface RuntimeOptions {
+  /** Execution providers in preference order, e.g. ['cuda', 'cpu']. Default: SSG_EXECUTION_PROVIDERS or 'cpu'. */
+  executionProviders?: string[];
+  /** Most latents per session.run (default 8). */
+  maxBatch?: number;
+  /** How long the first queued request waits for company (default 3 ms). */
+  batchWindowMs?: number;
+  /** ORT intra-op threads (default: ORT's choice, i.e. the physical cores). */
+  intraOpThreads?: number;
+  log?: (msg: string, fields?: object) => void;
+  /** Called after every generator run with the batch size and the run's wall time. */
+  onBatch?: (size: number, ms: number) => void;
+  /** Skip the sha256 check of the graph files (they are still parsed). Default false. */
+  skipHashCheck?: boolean;
+}
+
+/** Raw float outputs of one generator run, batch-major. */
+export interface RawOutputs {
+  batch: number;
+  size: number;
+  numComponents: number;
+  coarseSize: number;
+  /** [B,3,H,W] */
+  image: Float32Array;
+  /** [B,K,H,W] logits */
+  segmentation: Float32Array;
+  /** [B,K,S,S] = 2m - 1 */
+  coarse: Float32Array;
+  /** [B,K,S,S] */
+  depth: Float32Array;
+}
+
+interface Pending {
+  latent: Float32Array;
+  rows: number;
+  mask: Float32Array;
+  resolve: (r: RawOutputs) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface RuntimeStats {
+  batches: number;
+  images: number;
+  runMs: number;
+  lastBatchSize: number;
+}
+
+function sha256File(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+export function providersFromEnv(): string[] | undefined {
+  const v = process.env.SSG_EXECUTION_PROVIDERS;
+  if (!v) return undefined;
+  const list = v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+export class ModelRuntime {
+  readonly stats: RuntimeStats = { batches: 0, images: 0, runMs: 0, lastBatchSize: 0 };
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private closed = false;
+  private readonly maxBatch: number;
+  private readonly windowMs: number;
+
+  private constructor(
+    readonly dir: string,
+    readonly manifest: Manifest,
+    readonly info: ModelInfo,
+    readonly wAvg: Float32Array,
+    readonly executionProvider: string,
+    private readonly generator: ort.InferenceSession,
+    private readonly mapping: ort.InferenceSession,
+    private readonly opts: RuntimeOptions,
+  ) {
+    this.maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? 8));
+    this.windowMs = Math.max(0, opts.batchWindowMs ?? 3);
+  }
+
+  static async load(dir: string, opts: RuntimeOptions = {}): Promise<ModelRuntime> {
+    const log = opts.log ?? (() => {});
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new ModelLoadError(`model directory ${dir} does not exist`);
+    const manPath = path.join(dir, 'manifest.json');
+    if (!fs.existsSync(manPath)) throw new ModelLoadError(`model directory ${dir} has no manifest.json`);
+    let man: Manifest;
+    try {
+      man = JSON.parse(fs.readFileSync(manPath, 'utf8')) as Manifest;
+    } catch (e) {
+      throw new ModelLoadError(`manifest.json in ${dir} is corrupt: ${(e as Error).message}`);
+    }
+    if (!man || typeof man !== 'object' || man.format !== MANIFEST_FORMAT) {
+      throw new ModelLoadError(`manifest.json in ${dir} has unknown format ${JSON.stringify((man as { format?: unknown })?.format)} (expected ${MANIFEST_FORMAT})`);
+    }
+    const cfg = man.config, lay = man.layout;
+    if (!cfg || !lay || typeof cfg.latent !== 'number' || typeof cfg.seg_dim !== 'number') {
+      throw new ModelLoadError(`manifest.json in ${dir} lacks config/layout`);
+    }
+    if (lay.dim !== cfg.latent || lay.numComponents !== cfg.seg_dim || lay.baseLayers !== cfg.base_layers || lay.nLatent !== cfg.base_layers + 2 * cfg.seg_dim) {
+      throw new ModelLoadError(`manifest.json in ${dir} has an unknown latent layout ${JSON.stringify(lay)}`);
+    }
+    if (!Array.isArray(man.w_avg) || man.w_avg.length !== cfg.latent || !man.w_avg.every((v) => Number.isFinite(v))) {
+      throw new ModelLoadError(`manifest.json in ${dir}: w_avg missing or not ${cfg.latent} finite numbers`);
+    }
+    if (!Array.isArray(man.components) || man.components.length !== cfg.seg_dim) {
+      throw new ModelLoadError(`manifest.json in ${dir}: components must list ${cfg.seg_dim} classes`);
+    }
+    for (const f of ['generator.onnx', 'mapping.onnx']) {
+      const entry = man.files?.[f];
+      if (!entry) throw new ModelLoadError(`manifest.json in ${dir} does not list ${f}`);
+      const p = path.join(dir, f);
+      if (!fs.existsSync(p)) throw new ModelLoadError(`model file ${f} missing in ${dir}`);
+      if (!opts.skipHashCheck) {
+        const got = sha256File(p);
+        if (got !== entry.sha256) throw new ModelLoadError(`sha256 mismatch for ${f} in ${dir}: manifest ${entry.sha256}, file ${got}`);
+      }
+    }
+    const wanted = opts.executionProviders ?? providersFromEnv() ?? ['cpu'];
+    const base: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+    };
+    let gen: ort.InferenceSession | null = null, provider = 'cpu';
+    for (const ep of wanted) {
+      try {
+        gen = await ort.InferenceSession.create(path.join(dir, 'generator.onnx'), {
+          ...base,
+          executionProviders: [ep],
+          // ORT prints its own error when a provider library is absent; we log our own line instead.
+          ...(ep === 'cpu' ? {} : { logSeverityLevel: 4 as const }),
+        });
+        provider = ep;
+        break;
+      } catch (e) {
+        log(`execution provider ${ep} unavailable, trying the next one`, { provider: ep, error: (e as Error).message });
+      }
+    }
+    if (!gen) {
+      if (wanted.includes('cpu')) throw new ModelLoadError(`cannot load generator.onnx in ${dir}`);
+      log('no requested execution provider is available; falling back to cpu', { requested: wanted });
+      try {
+        gen = await ort.InferenceSession.create(path.join(dir, 'generator.onnx'), { ...base, executionProviders: ['cpu'] });
+      } catch (e) {
+        throw new ModelLoadError(`cannot load generator.onnx in ${dir}: ${(e as Error).message}`);
+      }
+      provider = 'cpu';
+    }
+    let map: ort.InferenceSession;
+    try {
+      map = await ort.InferenceSession.create(path.join(dir, 'mapping.onnx'), { ...base, executionProviders: [provider] });
+    } catch (e) {
+      await gen.release();
+      throw new ModelLoadError(`cannot load mapping.onnx in ${dir}: ${(e as Error).message}`);
+    }
+    const hashes = Object.keys(man.files).sort().map((k) => `${k}:${man.files[k].sha256}`).join('\n');
+    const info: ModelInfo = {
+      id: crypto.createHash('sha256').update(hashes).digest('hex').slice(0, 16),
+      name: man.name,
+      resolution: cfg.size,
+      untrained: Boolean(man.untrained),
+      config: cfg,
+      layout: { nLatent: lay.nLatent, dim: lay.dim, baseLayers: lay.baseLayers, numComponents: lay.numComponents },
+      components: man.components,
+    };
+    return new ModelRuntime(dir, man, info, Float32Array.from(man.w_avg), provider, gen, map, opts);
+  }
+
+  /** Rows per latent accepted besides n_latent: the expanded K * local_layers. */
+  get expandedRows(): number {
+    return this.info.config.seg_dim * this.info.config.local_layers;
+  }
+
+  /** mapping(z) for the seeded z (see rng.ts), optionally truncated toward w_avg. */
+  async sampleW(seed: number, truncation?: number): Promise<Float32Array> {
+    const D = this.info.layout.dim;
+    if (!Number.isFinite(seed)) throw new LatentError(`seed must be finite (got ${seed})`);
+    if (truncation !== undefined && !Number.isFinite(truncation)) throw new LatentError(`truncation must be finite (got ${truncation})`);
+    const z = sampleZ(seed, D);
+    const out = await this.mapping.run({ z: new ort.Tensor('float32', z, [1, D]) });
+    let w: Float32Array = Float32Array.from(out.w.data as Float32Array);
+    if (truncation !== undefined) w = truncate(w, this.wAvg, truncation);
+    return w;
+  }
+
+  /** W+ [n_latent * D] with every row = mapping(z(seed)), truncated when psi is given. */
+  async sample(seed: number, truncation?: number): Promise<Float32Array> {
+    return broadcastW(this.info.layout, await this.sampleW(seed, truncation));
+  }
+
+  private checkInput(latent: Float32Array, mask: ArrayLike<number> | undefined, i: number): { rows: number; mask: Float32Array } {
+    const { nLatent, dim, numComponents: K } = this.info.layout;
+    if (!(latent instanceof Float32Array)) throw new LatentError(`latent ${i} must be a Float32Array`);
+    let rows: number;
+    if (latent.length === nLatent * dim) rows = nLatent;
+    else if (latent.length === this.expandedRows * dim) rows = this.expandedRows;
+    else throw new LatentError(`latent ${i} has ${latent.length} values, expected ${nLatent * dim} (${nLatent} x ${dim}) or ${this.expandedRows * dim} (expanded)`);
+    assertFinite(latent, `latent ${i}`);
+    const m = new Float32Array(K).fill(1);
+    if (mask !== undefined) {
+      if (mask.length !== K) throw new LatentError(`composition mask ${i} has ${mask.length} entries, expected ${K}`);
+      for (let k = 0; k < K; k++) {
+        const v = Number(mask[k]);
+        if (!Number.isFinite(v)) throw new LatentError(`composition mask ${i} has a non-finite entry`);
+        m[k] = v;
+      }
+    }
+    return { rows, mask: m };
+  }
+
+  /** Renders latents (W+ or expanded rows, all the same kind) in one run; raw float outputs. */
+  async renderRaw(latents: Float32Array[], masks?: Array<ArrayLike<number> | undefined>): Promise<RawOutputs> {
+    if (latents.length === 0) throw new LatentError('renderRaw needs at least one latent');
+    const checked = latents.map((l, i) => this.checkInput(l, masks?.[i], i));
+    if (checked.some((c) => c.rows !== checked[0].rows)) throw new LatentError('latents of one renderRaw call must all be W+ or all expanded');
+    return this.run(latents, checked[0].rows, checked.map((c) => c.mask));
+  }
+
+  private async run(latents: Float32Array[], rows: number, masks: Float32Array[]): Promise<RawOutputs> {
+    if (this.closed) throw new Error('model runtime is closed');
+    const { dim: D, numComponents: K } = this.info.layout;
+    const B = latents.length;
+    const lat = new Float32Array(B * rows * D);
+    latents.forEach((l, i) => lat.set(l, i * rows * D));
+    const cm = new Float32Array(B * K);
+    masks.forEach((m, i) => cm.set(m, i * K));
+    const t0 = performance.now();
+    const out = await this.generator.run({
+      latent: new ort.Tensor('float32', lat, [B, rows, D]),
+      composition_mask: new ort.Tensor('float32', cm, [B, K]),
+    });
+    const ms = performance.now() - t0;
+    this.stats.batches++;
+    this.stats.images += B;
+    this.stats.runMs += ms;
+    this.stats.lastBatchSize = B;
+    try {
+      this.opts.onBatch?.(B, ms);
+    } catch {
+      // observer errors never fail a render
+    }
+    return {
+      batch: B,
+      size: this.info.config.size,
+      numComponents: K,
+      coarseSize: this.info.config.coarse_size,
+      image: out.image.data as Float32Array,
+      segmentation: out.segmentation.data as Float32Array,
+      coarse: out.coarse.data as Float32Array,
+      depth: out.depth.data as Float32Array,
+    };
+  }
+
+  /** Raw outputs for one latent, batched with concurrent callers. */
+  renderOneRaw(latent: Float32Array, compositionMask?: ArrayLike<number>): Promise<RawOutputs> {
+    let c: { rows: number; mask: Float32Array };
+    try {
+      c = this.checkInput(latent, compositionMask, 0);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.closed) return Promise.reject(new Error('model runtime is closed'));
+    return new Promise<RawOutputs>((resolve, reject) => {
+      this.queue.push({ latent, rows: c.rows, mask: c.mask, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  async render(req: RenderRequest): Promise<RenderResult> {
+    const raw = await this.renderOneRaw(req.latent, req.compositionMask);
+    return this.encodeResult(raw, 0);
+  }
+
+  /** PNGs etc. for sample i of a raw output. */
+  encodeResult(raw: RawOutputs, i: number): RenderResult {
+    const H = raw.size, K = raw.numComponents, S = raw.coarseSize, P = H * H;
+    const imagePng = encodeRgb(H, H, imageToRgb(raw.image, i * 3 * P, H, H));
+    const classes = argmaxClasses(raw.segmentation, i * K * P, K, P);
+    const segmentationPng = encodeRgb(H, H, colourise(classes, this.info.components.map((c) => c.color)));
+    const coarseMask = raw.coarse.slice(i * K * S * S, (i + 1) * K * S * S);
+    const depthPngs: Buffer[] = [];
+    for (let k = 0; k < K; k++) depthPngs.push(encodeGray(S, S, normaliseGray(raw.depth, (i * K + k) * S * S, S * S)));
+    return { width: H, height: H, imagePng, segmentationPng, coarseMask, coarseSize: S, depthPngs };
+  }
+
+  private schedule(): void {
+    if (this.running) return;
+    if (this.queue.length >= this.maxBatch || this.windowMs === 0) {
+      if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+      void this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => { this.timer = null; void this.flush(); }, this.windowMs);
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.running || this.queue.length === 0) return;
+    this.running = true;
+    const rows = this.queue[0].rows;
+    const batch: Pending[] = [], rest: Pending[] = [];
+    for (const p of this.queue) (p.rows === rows && batch.length < this.maxBatch ? batch : rest).push(p);
+    this.queue = rest;
+    try {
+      const raw = await this.run(batch.map((p) => p.latent), rows, batch.map((p) => p.mask));
+      batch.forEach((p, i) => p.resolve(sliceRaw(raw, i)));
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+    } finally {
+      this.running = false;
+      // Requests that queued up during the run go next, without another wait.
+      if (this.queue.length > 0) void this.flush();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    while (this.running) await new Promise((r) => setTimeout(r, 5));
+    for (const p of this.queue.splice(0)) p.reject(new Error('model runtime is closed'));
+    await this.generator.release();
+    await this.mapping.release();
+  }
+}
+
+function sliceRaw(raw: RawOutputs, i: number): RawOutputs {
+  if (raw.batch === 1) return raw;
+  const H = raw.size, K = raw.numComponents, S = raw.coarseSize;
+  const part = (a: Float32Array, n: number) => a.slice(i * n, (i + 1) * n);
+  return {
+    ...raw,
+    batch: 1,
+    image: part(raw.image, 3 * H * H),
+    segmentation: part(raw.segmentation, K * H * H),
+    coarse: part(raw.coarse, K * S * S),
+    depth: part(raw.depth, K * S * S),
+  };
+}
