@@ -31,24 +31,36 @@ try {
     if (size === 'demo') {
       cfg = DEMO_CONFIG;
       if (values.upsample === 'split') await buildDemoModel(dir);
-      else await writeModelDir(dir, { name: 'demo', config: cfg, weights: randomWeights(cfg, 1), untrained: true, source: { kind: 'demo', seed: 1 }, upsample: values.upsample as 'split' });
+      else
+        await writeModelDir(dir, {
+          name: 'demo',
+          config: cfg,
+          weights: randomWeights(cfg, 1),
+          untrained: true,
+          source: { kind: 'demo', seed: 1 },
+          upsample: values.upsample as 'split',
+        });
     } else {
       cfg = { ...DEFAULT_CONFIG, size: Number(size) };
       await writeModelDir(dir, {
-        name: `authors-default-${size}`, config: cfg, weights: randomWeights(cfg, 1), untrained: true,
-        source: { kind: 'demo', seed: 1 }, upsample: values.upsample as 'split',
+        name: `authors-default-${size}`,
+        config: cfg,
+        weights: randomWeights(cfg, 1),
+        untrained: true,
+        source: { kind: 'demo', seed: 1 },
+        upsample: values.upsample as 'split',
       });
     }
     console.log(`built ${size} (${cfg.size}px) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     for (const b of values.batches!.split(',').map(Number)) {
       const big = cfg.size >= 512;
-      const runs = values.runs ? Number(values.runs) : size === 'demo' ? 20 : big ? (b > 1 ? 1 : 2) : (b > 1 ? 2 : 3);
+      const runs = values.runs ? Number(values.runs) : size === 'demo' ? 20 : big ? (b > 1 ? 1 : 2) : b > 1 ? 2 : 3;
       const r = await benchModel(dir, b, runs, { threads });
       results.push({ config: size, ...r });
       console.log(
         `${size.padEnd(5)} batch ${String(b).padStart(2)}: ${r.ms_per_image.toFixed(1)} ms/image, ${r.images_per_second.toFixed(2)} images/s, ` +
-        `${r.gflop_per_image.toFixed(1)} GFLOP/image, ${r.gflops_per_second.toFixed(1)} GFLOP/s = ${r.percent_of_peak.toFixed(1)}% of ${r.peak_gflops} GFLOP/s peak (${threads} threads, ${r.execution_provider}); ` +
-        `best run ${r.best_ms_per_image.toFixed(1)} ms/image = ${r.best_percent_of_peak.toFixed(1)}%; cpu/wall ${r.cpu_per_wall}`,
+          `${r.gflop_per_image.toFixed(1)} GFLOP/image, ${r.gflops_per_second.toFixed(1)} GFLOP/s = ${r.percent_of_peak.toFixed(1)}% of ${r.peak_gflops} GFLOP/s peak (${threads} threads, ${r.execution_provider}); ` +
+          `best run ${r.best_ms_per_image.toFixed(1)} ms/image = ${r.best_percent_of_peak.toFixed(1)}%; cpu/wall ${r.cpu_per_wall}`,
       );
     }
   }

@@ -59,7 +59,9 @@ export async function buildPlugin({ outDir, minify = false, log = console.log } 
 
   await writeAtomic(codeOut, code.outputFiles[0].text);
   await writeAtomic(uiOut, html);
-  log(`figma plugin: ${path.relative(root, codeOut)} (${code.outputFiles[0].text.length} B), ${path.relative(root, uiOut)} (${html.length} B)`);
+  log(
+    `figma plugin: ${path.relative(root, codeOut)} (${code.outputFiles[0].text.length} B), ${path.relative(root, uiOut)} (${html.length} B)`,
+  );
   return { codeFile: codeOut, uiFile: uiOut };
 }
 

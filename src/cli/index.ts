@@ -28,7 +28,9 @@ const commands: Record<string, Command> = {
     const app = await startApp(config, log);
     console.log(`database: ${app.database.description}`);
     console.log(`models: ${app.ctx.models.list().map(describeModel).join(', ')}`);
-    console.log(`worker: ${config.runWorker ? `in this process (concurrency ${config.workerConcurrency})` : 'off (SSG_WORKER=0)'}`);
+    console.log(
+      `worker: ${config.runWorker ? `in this process (concurrency ${config.workerConcurrency})` : 'off (SSG_WORKER=0)'}`,
+    );
     console.log(`ssg-studio is ready: ${app.url}/graphql`);
     onShutdown(() => app.stop());
   },

@@ -21,8 +21,16 @@ interface LazyTensor {
 }
 
 const STORAGE_TYPES: Record<string, string> = {
-  FloatStorage: 'float32', DoubleStorage: 'float64', HalfStorage: 'float16', BFloat16Storage: 'bfloat16',
-  LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8', BoolStorage: 'bool',
+  FloatStorage: 'float32',
+  DoubleStorage: 'float64',
+  HalfStorage: 'float16',
+  BFloat16Storage: 'bfloat16',
+  LongStorage: 'int64',
+  IntStorage: 'int32',
+  ShortStorage: 'int16',
+  CharStorage: 'int8',
+  ByteStorage: 'uint8',
+  BoolStorage: 'bool',
 };
 
 export interface TorchCheckpoint {
@@ -47,26 +55,37 @@ export function readTorchCheckpoint(file: string): TorchCheckpoint {
   } catch (e) {
     throw new CheckpointError(`${file}: corrupt zip: ${(e as Error).message}`);
   }
-  const pklEntries = entries.filter((e) => e.entryName.endsWith('data.pkl')).sort((a, b) => a.entryName.length - b.entryName.length);
+  const pklEntries = entries
+    .filter((e) => e.entryName.endsWith('data.pkl'))
+    .sort((a, b) => a.entryName.length - b.entryName.length);
   const pkl = pklEntries[0];
-  if (!pkl) throw new CheckpointError(`${file}: no data.pkl inside (legacy non-zip torch.save files are not supported)`);
+  if (!pkl)
+    throw new CheckpointError(`${file}: no data.pkl inside (legacy non-zip torch.save files are not supported)`);
   const prefix = pkl.entryName.slice(0, -'data.pkl'.length);
   const byName = new Map(entries.map((e) => [e.entryName, e]));
 
   const reg = new NameRegistry();
   const rebuild = (storage: LazyTensor['storage'], offset: number, size: number[], stride: number[]): LazyTensor => ({
-    __lazyTensor: true, storage, offset, size: [...size], stride: [...stride],
+    __lazyTensor: true,
+    storage,
+    offset,
+    size: [...size],
+    stride: [...stride],
   });
   reg.register('torch._utils', '_rebuild_tensor_v2', rebuild);
   reg.register('torch._utils', '_rebuild_tensor', rebuild);
   reg.register('torch._utils', '_rebuild_parameter', (data: unknown) => data);
   reg.register('torch._utils', '_rebuild_parameter_with_state', (data: unknown) => data);
   for (const [nm, dtype] of Object.entries(STORAGE_TYPES)) {
-    const f = function () { return { dtype }; } as unknown as (...a: unknown[]) => unknown;
+    const f = function () {
+      return { dtype };
+    } as unknown as (...a: unknown[]) => unknown;
     (f as unknown as { __dtype: string }).__dtype = dtype;
     reg.register('torch', nm, f);
   }
-  reg.register('collections', 'OrderedDict', function OrderedDict() { return new Map(); } as unknown as () => unknown);
+  reg.register('collections', 'OrderedDict', function OrderedDict() {
+    return new Map();
+  } as unknown as () => unknown);
   reg.register('argparse', 'Namespace', function Namespace() {} as unknown as () => unknown);
   reg.register('torch', 'Size', (a: number[]) => a);
   const parser = new Parser({
@@ -76,14 +95,17 @@ export function readTorchCheckpoint(file: string): TorchCheckpoint {
           return reg.resolve(module, name);
         } catch {
           // Unknown classes (optimiser state, etc.) become inert placeholders.
-          return function Unknown() { return { __unknown: `${module}.${name}` }; } as unknown as () => unknown;
+          return function Unknown() {
+            return { __unknown: `${module}.${name}` };
+          } as unknown as () => unknown;
         }
       },
     },
     persistentResolver: {
       resolve(pid: unknown) {
         const p = pid as unknown[];
-        if (!Array.isArray(p) || p[0] !== 'storage') throw new CheckpointError(`${file}: unsupported persistent id ${JSON.stringify(pid)}`);
+        if (!Array.isArray(p) || p[0] !== 'storage')
+          throw new CheckpointError(`${file}: unsupported persistent id ${JSON.stringify(pid)}`);
         const ty = p[1] as { __dtype?: string } | undefined;
         const dtype = (ty && (ty as { __dtype?: string }).__dtype) ?? 'unknown';
         return { dtype, key: String(p[2]), numel: Number(p[4]) };
@@ -139,10 +161,17 @@ function materialise(t: LazyTensor, read: (key: string) => Buffer, name: string)
   const get = (i: number): number => {
     if (i >= numel) throw new CheckpointError(`tensor ${name}: storage too short (corrupt checkpoint)`);
     switch (t.storage.dtype) {
-      case 'float32': return raw.readFloatLE(i * 4);
-      case 'float64': return raw.readDoubleLE(i * 8);
-      case 'float16': return half(raw.readUInt16LE(i * 2));
-      default: { const b = Buffer.alloc(4); b.writeUInt16LE(raw.readUInt16LE(i * 2), 2); return b.readFloatLE(0); }
+      case 'float32':
+        return raw.readFloatLE(i * 4);
+      case 'float64':
+        return raw.readDoubleLE(i * 8);
+      case 'float16':
+        return half(raw.readUInt16LE(i * 2));
+      default: {
+        const b = Buffer.alloc(4);
+        b.writeUInt16LE(raw.readUInt16LE(i * 2), 2);
+        return b.readFloatLE(0);
+      }
     }
   };
   const data = new Float32Array(n);
@@ -156,7 +185,8 @@ function materialise(t: LazyTensor, read: (key: string) => Buffer, name: string)
     return true;
   })();
   if (contiguous && t.storage.dtype === 'float32') {
-    if ((t.offset + n) * 4 > raw.length) throw new CheckpointError(`tensor ${name}: storage too short (corrupt checkpoint)`);
+    if ((t.offset + n) * 4 > raw.length)
+      throw new CheckpointError(`tensor ${name}: storage too short (corrupt checkpoint)`);
     const copy = Buffer.from(raw.subarray(t.offset * 4, (t.offset + n) * 4));
     data.set(new Float32Array(copy.buffer, copy.byteOffset, n));
   } else {
@@ -175,7 +205,9 @@ function materialise(t: LazyTensor, read: (key: string) => Buffer, name: string)
 }
 
 function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
+  const s = h & 0x8000 ? -1 : 1,
+    e = (h >> 10) & 0x1f,
+    f = h & 0x3ff;
   if (e === 0) return s * 2 ** -14 * (f / 1024);
   if (e === 31) return f ? NaN : s * Infinity;
   return s * 2 ** (e - 15) * (1 + f / 1024);
@@ -200,14 +232,18 @@ export function configFromArgs(args: unknown): ConfigWithWidths {
   }
   const widths = a.widths;
   if (widths instanceof Map) cfg.widths = Object.fromEntries([...widths].map(([k, v]) => [String(k), Number(v)]));
-  else if (widths && typeof widths === 'object') cfg.widths = Object.fromEntries(Object.entries(widths).map(([k, v]) => [k, Number(v)]));
+  else if (widths && typeof widths === 'object')
+    cfg.widths = Object.fromEntries(Object.entries(widths).map(([k, v]) => [k, Number(v)]));
   return cfg;
 }
 
 export async function sha256File(file: string): Promise<string> {
   const h = crypto.createHash('sha256');
   await new Promise<void>((res, rej) => {
-    fs.createReadStream(file).on('data', (d) => h.update(d)).on('end', () => res()).on('error', rej);
+    fs.createReadStream(file)
+      .on('data', (d) => h.update(d))
+      .on('end', () => res())
+      .on('error', rej);
   });
   return h.digest('hex');
 }
@@ -216,7 +252,8 @@ export async function sha256File(file: string): Promise<string> {
 export async function importCheckpoint(file: string, outDir: string, opts: { name?: string } = {}): Promise<void> {
   if (!fs.existsSync(file)) throw new CheckpointError(`checkpoint ${file} does not exist`);
   const ck = readTorchCheckpoint(file);
-  if (!ck.keys.includes('g_ema')) throw new CheckpointError(`${file}: no 'g_ema' in checkpoint (keys: ${ck.keys.join(', ')})`);
+  if (!ck.keys.includes('g_ema'))
+    throw new CheckpointError(`${file}: no 'g_ema' in checkpoint (keys: ${ck.keys.join(', ')})`);
   const cfg = configFromArgs(ck.get('args'));
   try {
     validateConfig(cfg);

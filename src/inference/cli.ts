@@ -18,7 +18,11 @@ export class UsageError extends Error {
 type Args = string[] | Record<string, unknown>;
 type Opts = Record<string, { type: 'string' | 'boolean' }>;
 
-function parse(args: Args, options: Opts, usage: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+function parse(
+  args: Args,
+  options: Opts,
+  usage: string,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   if (!Array.isArray(args)) {
     const { _: pos, ...values } = args as { _?: string[] } & Record<string, string | boolean | undefined>;
     return { values, positionals: pos ?? [] };
@@ -39,7 +43,8 @@ function req(v: string | boolean | undefined, name: string, usage: string): stri
 function num(v: string | boolean | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number (got ${String(v)})`);
+  if (typeof v !== 'string' || !Number.isFinite(n))
+    throw new UsageError(`--${name} must be a number (got ${String(v)})`);
   return n;
 }
 
@@ -65,9 +70,17 @@ export async function buildDemoModelCommand(args: Args): Promise<void> {
 
 export async function renderCommand(args: Args): Promise<void> {
   const usage = 'ssg render --model DIR --latent W.npy --out DIR [--truncation PSI] [--npy]';
-  const { values } = parse(args, {
-    model: { type: 'string' }, latent: { type: 'string' }, out: { type: 'string' }, truncation: { type: 'string' }, npy: { type: 'boolean' },
-  }, usage);
+  const { values } = parse(
+    args,
+    {
+      model: { type: 'string' },
+      latent: { type: 'string' },
+      out: { type: 'string' },
+      truncation: { type: 'string' },
+      npy: { type: 'boolean' },
+    },
+    usage,
+  );
   const modelDir = req(values.model, 'model', usage);
   const latentFile = req(values.latent, 'latent', usage);
   const outDir = req(values.out, 'out', usage);
@@ -75,7 +88,8 @@ export async function renderCommand(args: Args): Promise<void> {
   const rt = await ModelRuntime.load(modelDir, { log: logStderr });
   try {
     const lat = latentsFromNpy(fs.readFileSync(latentFile), rt.info.layout, rt.expandedRows);
-    const D = lat.dim, n = lat.rows * D;
+    const D = lat.dim,
+      n = lat.rows * D;
     const latents: Float32Array[] = [];
     for (let b = 0; b < lat.batch; b++) {
       let l: Float32Array = lat.data.slice(b * n, (b + 1) * n);
@@ -84,12 +98,21 @@ export async function renderCommand(args: Args): Promise<void> {
     }
     const raw = await renderAll(rt, latents);
     fs.mkdirSync(outDir, { recursive: true });
-    const H = raw.size, K = raw.numComponents, S = raw.coarseSize, P = H * H;
+    const H = raw.size,
+      K = raw.numComponents,
+      S = raw.coarseSize,
+      P = H * H;
     const colours = rt.info.components.map((c) => c.color);
     for (let b = 0; b < raw.batch; b++) {
       const suffix = raw.batch === 1 ? '' : `_${b}`;
-      fs.writeFileSync(path.join(outDir, `image${suffix}.png`), encodeRgb(H, H, imageToRgb(raw.image, b * 3 * P, H, H)));
-      fs.writeFileSync(path.join(outDir, `segmentation${suffix}.png`), encodeRgb(H, H, colourise(argmaxClasses(raw.segmentation, b * K * P, K, P), colours)));
+      fs.writeFileSync(
+        path.join(outDir, `image${suffix}.png`),
+        encodeRgb(H, H, imageToRgb(raw.image, b * 3 * P, H, H)),
+      );
+      fs.writeFileSync(
+        path.join(outDir, `segmentation${suffix}.png`),
+        encodeRgb(H, H, colourise(argmaxClasses(raw.segmentation, b * K * P, K, P), colours)),
+      );
     }
     if (values.npy) {
       fs.writeFileSync(path.join(outDir, 'image.npy'), writeNpy(raw.image, [raw.batch, 3, H, H]));
@@ -97,7 +120,9 @@ export async function renderCommand(args: Args): Promise<void> {
       fs.writeFileSync(path.join(outDir, 'coarse.npy'), writeNpy(raw.coarse, [raw.batch, K, S, S]));
       fs.writeFileSync(path.join(outDir, 'depth.npy'), writeNpy(raw.depth, [raw.batch, K, S, S]));
     }
-    console.log(`rendered ${raw.batch} latent(s) with ${rt.info.name}${rt.info.untrained ? ' [UNTRAINED demo model]' : ''} -> ${outDir}`);
+    console.log(
+      `rendered ${raw.batch} latent(s) with ${rt.info.name}${rt.info.untrained ? ' [UNTRAINED demo model]' : ''} -> ${outDir}`,
+    );
   } finally {
     await rt.close();
   }
@@ -111,15 +136,29 @@ async function renderAll(rt: ModelRuntime, latents: Float32Array[]) {
   const cat = (k: 'image' | 'segmentation' | 'coarse' | 'depth') => {
     const out = new Float32Array(parts.reduce((a, p) => a + p[k].length, 0));
     let o = 0;
-    for (const p of parts) { out.set(p[k], o); o += p[k].length; }
+    for (const p of parts) {
+      out.set(p[k], o);
+      o += p[k].length;
+    }
     return out;
   };
-  return { ...parts[0], batch: latents.length, image: cat('image'), segmentation: cat('segmentation'), coarse: cat('coarse'), depth: cat('depth') };
+  return {
+    ...parts[0],
+    batch: latents.length,
+    image: cat('image'),
+    segmentation: cat('segmentation'),
+    coarse: cat('coarse'),
+    depth: cat('depth'),
+  };
 }
 
 export async function sampleCommand(args: Args): Promise<void> {
   const usage = 'ssg sample --model DIR --seed N [--truncation PSI] --out W.npy';
-  const { values } = parse(args, { model: { type: 'string' }, seed: { type: 'string' }, truncation: { type: 'string' }, out: { type: 'string' } }, usage);
+  const { values } = parse(
+    args,
+    { model: { type: 'string' }, seed: { type: 'string' }, truncation: { type: 'string' }, out: { type: 'string' } },
+    usage,
+  );
   const modelDir = req(values.model, 'model', usage);
   const seed = num(req(values.seed, 'seed', usage), 'seed')!;
   if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
@@ -163,7 +202,12 @@ export interface BenchResult {
   cpu_per_wall: number;
 }
 
-export async function benchModel(modelDir: string, batch: number, runs: number, opts: { threads?: number; log?: (s: string) => void } = {}): Promise<BenchResult> {
+export async function benchModel(
+  modelDir: string,
+  batch: number,
+  runs: number,
+  opts: { threads?: number; log?: (s: string) => void } = {},
+): Promise<BenchResult> {
   const threads = opts.threads ?? Math.min(os.availableParallelism?.() ?? os.cpus().length, 16);
   const rt = await ModelRuntime.load(modelDir, { intraOpThreads: threads, log: logStderr });
   try {
@@ -171,14 +215,16 @@ export async function benchModel(modelDir: string, batch: number, runs: number, 
     for (let i = 0; i < batch; i++) latents.push(await rt.sample(1000 + i, 0.7));
     await rt.renderRaw(latents); // warm-up
     const times: number[] = [];
-    const cpu0 = process.cpuUsage(), wall0 = performance.now();
+    const cpu0 = process.cpuUsage(),
+      wall0 = performance.now();
     for (let r = 0; r < runs; r++) {
       const t0 = performance.now();
       await rt.renderRaw(latents);
       times.push(performance.now() - t0);
       opts.log?.(`run ${r + 1}/${runs}: ${times[r].toFixed(1)} ms (batch ${batch})`);
     }
-    const cpu = process.cpuUsage(cpu0), wall = performance.now() - wall0;
+    const cpu = process.cpuUsage(cpu0),
+      wall = performance.now() - wall0;
     const total = times.reduce((a, b) => a + b, 0);
     const best = Math.min(...times) / batch;
     const msPerImage = total / runs / batch;
@@ -214,11 +260,19 @@ function round(x: number, d: number): number {
 
 export async function benchCommand(args: Args): Promise<void> {
   const usage = 'ssg bench --model DIR [--batch B] [--runs N]';
-  const { values } = parse(args, { model: { type: 'string' }, batch: { type: 'string' }, runs: { type: 'string' }, threads: { type: 'string' } }, usage);
+  const { values } = parse(
+    args,
+    { model: { type: 'string' }, batch: { type: 'string' }, runs: { type: 'string' }, threads: { type: 'string' } },
+    usage,
+  );
   const modelDir = req(values.model, 'model', usage);
   const batch = num(values.batch, 'batch') ?? 1;
   const runs = num(values.runs, 'runs') ?? 5;
-  if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(runs) || runs < 1) throw new UsageError('--batch and --runs must be positive integers');
-  const res = await benchModel(modelDir, batch, runs, { threads: num(values.threads, 'threads'), log: (s) => console.log(s) });
+  if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(runs) || runs < 1)
+    throw new UsageError('--batch and --runs must be positive integers');
+  const res = await benchModel(modelDir, batch, runs, {
+    threads: num(values.threads, 'threads'),
+    log: (s) => console.log(s),
+  });
   console.log(JSON.stringify(res));
 }

@@ -43,7 +43,15 @@ export function renderWidth(cfg: ConfigWithWidths, side: number): number {
   if (o !== undefined) return o;
   const cm = cfg.channel_multiplier;
   const table: Record<number, number> = {
-    4: 512, 8: 512, 16: 512, 32: 512, 64: 256 * cm, 128: 128 * cm, 256: 64 * cm, 512: 32 * cm, 1024: 16 * cm,
+    4: 512,
+    8: 512,
+    16: 512,
+    32: 512,
+    64: 256 * cm,
+    128: 128 * cm,
+    256: 64 * cm,
+    512: 32 * cm,
+    1024: 16 * cm,
   };
   const w = table[side];
   if (w === undefined) throw new Error(`no render width for side ${side}`);
@@ -67,12 +75,23 @@ export function log2int(n: number): number {
 
 export function validateConfig(cfg: ConfigWithWidths): void {
   const ints: Array<keyof GeneratorConfig> = [
-    'size', 'latent', 'n_mlp', 'channel_multiplier', 'seg_dim', 'local_layers', 'base_layers',
-    'depth_layers', 'local_channel', 'coarse_channel', 'coarse_size', 'min_feat_size',
+    'size',
+    'latent',
+    'n_mlp',
+    'channel_multiplier',
+    'seg_dim',
+    'local_layers',
+    'base_layers',
+    'depth_layers',
+    'local_channel',
+    'coarse_channel',
+    'coarse_size',
+    'min_feat_size',
   ];
   for (const k of ints) {
     const v = cfg[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`config.${k} must be a non-negative integer (got ${String(v)})`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+      throw new Error(`config.${k} must be a non-negative integer (got ${String(v)})`);
   }
   log2int(cfg.size);
   log2int(cfg.coarse_size);
@@ -82,7 +101,8 @@ export function validateConfig(cfg: ConfigWithWidths): void {
   if (!(cfg.coarse_size < cfg.size)) throw new Error('config.coarse_size must be < size');
   if (!(cfg.min_feat_size < cfg.coarse_size)) throw new Error('config.min_feat_size must be < coarse_size');
   if (cfg.seg_dim < 1) throw new Error('config.seg_dim must be >= 1');
-  for (const t of cfg.transparent_dims) if (!(t >= 0 && t < cfg.seg_dim)) throw new Error(`transparent dim ${t} out of range`);
+  for (const t of cfg.transparent_dims)
+    if (!(t >= 0 && t < cfg.seg_dim)) throw new Error(`transparent dim ${t} out of range`);
 }
 
 export function componentsFor(cfg: GeneratorConfig): ModelComponent[] {
@@ -103,9 +123,23 @@ function defaultColor(k: number): [number, number, number] {
   if (k === 0) return [0, 0, 0];
   // Golden-angle hues, fixed saturation/value.
   const h = (k * 137.508) % 360;
-  const s = 0.65, v = 0.9;
-  const c = v * s, x = c * (1 - Math.abs(((h / 60) % 2) - 1)), m = v - c;
-  const [r, g, b] = h < 60 ? [c, x, 0] : h < 120 ? [x, c, 0] : h < 180 ? [0, c, x] : h < 240 ? [0, x, c] : h < 300 ? [x, 0, c] : [c, 0, x];
+  const s = 0.65,
+    v = 0.9;
+  const c = v * s,
+    x = c * (1 - Math.abs(((h / 60) % 2) - 1)),
+    m = v - c;
+  const [r, g, b] =
+    h < 60
+      ? [c, x, 0]
+      : h < 120
+        ? [x, c, 0]
+        : h < 180
+          ? [0, c, x]
+          : h < 240
+            ? [0, x, c]
+            : h < 300
+              ? [x, 0, c]
+              : [c, 0, x];
   return [Math.round((r + m) * 255), Math.round((g + m) * 255), Math.round((b + m) * 255)];
 }
 
@@ -125,7 +159,9 @@ export function renderLevels(cfg: GeneratorConfig): number {
  */
 export function expectedTensors(cfg: ConfigWithWidths): Map<string, number[]> {
   const m = new Map<string, number[]>();
-  const D = cfg.latent, C = cfg.local_channel, K = cfg.seg_dim;
+  const D = cfg.latent,
+    C = cfg.local_channel,
+    K = cfg.seg_dim;
   for (let i = 1; i <= cfg.n_mlp; i++) {
     m.set(`style.${i}.weight`, [D, D]);
     m.set(`style.${i}.bias`, [D]);
@@ -154,7 +190,10 @@ export function expectedTensors(cfg: ConfigWithWidths): Map<string, number[]> {
     const side = cfg.min_feat_size * 2 ** (i + 1);
     const out = renderWidth(cfg, side);
     if (side / 2 === cfg.coarse_size) inC += cfg.coarse_channel;
-    for (const [ci, cin] of [[2 * i, inC], [2 * i + 1, out]] as const) {
+    for (const [ci, cin] of [
+      [2 * i, inC],
+      [2 * i + 1, out],
+    ] as const) {
       const p = `render_net.convs.${ci}.`;
       m.set(`${p}weight`, [out, cin, 3, 3]);
       m.set(`${p}modulation`, [1, cin, 1, 1]);
@@ -162,7 +201,10 @@ export function expectedTensors(cfg: ConfigWithWidths): Map<string, number[]> {
       m.set(`${p}activate.bias`, [out]);
       m.set(`render_net.noises.noise_${ci}`, [1, 1, side, side]);
     }
-    for (const [name, oc] of [['to_rgbs', 3], ['to_segs', K]] as const) {
+    for (const [name, oc] of [
+      ['to_rgbs', 3],
+      ['to_segs', K],
+    ] as const) {
       const p = `render_net.${name}.${i}.`;
       m.set(`${p}conv.weight`, [oc, out, 1, 1]);
       m.set(`${p}conv.modulation`, [1, out, 1, 1]);

@@ -63,9 +63,14 @@ export async function ensureDemoModel(dir: string): Promise<void> {
   try {
     const man = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     if (
-      man.format === MANIFEST_FORMAT && man.builderVersion === BUILDER_VERSION && man.source?.kind === 'demo' &&
-      man.source.seed === DEMO_SEED && fs.existsSync(path.join(dir, 'generator.onnx')) && fs.existsSync(path.join(dir, 'mapping.onnx'))
-    ) return;
+      man.format === MANIFEST_FORMAT &&
+      man.builderVersion === BUILDER_VERSION &&
+      man.source?.kind === 'demo' &&
+      man.source.seed === DEMO_SEED &&
+      fs.existsSync(path.join(dir, 'generator.onnx')) &&
+      fs.existsSync(path.join(dir, 'mapping.onnx'))
+    )
+      return;
   } catch {
     // absent or unreadable: rebuild
   }

@@ -1,5 +1,12 @@
 // Dev entry: npx tsx src/inference/dev-cli.ts <import-checkpoint|build-demo-model|render|sample|bench> ...
-import { benchCommand, buildDemoModelCommand, importCheckpointCommand, renderCommand, sampleCommand, UsageError } from './cli.ts';
+import {
+  benchCommand,
+  buildDemoModelCommand,
+  importCheckpointCommand,
+  renderCommand,
+  sampleCommand,
+  UsageError,
+} from './cli.ts';
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
   'import-checkpoint': importCheckpointCommand,

@@ -3,7 +3,13 @@
 // the positional input through pos_embed, the lrelu gain sqrt(2)) is folded at build time.
 import { GraphBuilder } from './onnx-builder.ts';
 import {
-  type ConfigWithWidths, type WeightMap, expectedTensors, log2int, posChannels, renderLevels, renderWidth,
+  type ConfigWithWidths,
+  type WeightMap,
+  expectedTensors,
+  log2int,
+  posChannels,
+  renderLevels,
+  renderWidth,
 } from './config.ts';
 
 const SQRT2 = Math.SQRT2;
@@ -39,7 +45,8 @@ export function validateWeights(cfg: ConfigWithWidths, weights: WeightMap): void
       throw new Error(`checkpoint tensor g_ema.${name} has shape [${t.shape}], expected [${shape}]`);
     }
     const n = shape.reduce((a, b) => a * b, 1);
-    if (t.data.length !== n) throw new Error(`checkpoint tensor g_ema.${name} has ${t.data.length} values, expected ${n}`);
+    if (t.data.length !== n)
+      throw new Error(`checkpoint tensor g_ema.${name} has ${t.data.length} values, expected ${n}`);
     for (let i = 0; i < t.data.length; i++) {
       if (!Number.isFinite(t.data[i])) throw new Error(`checkpoint tensor g_ema.${name} contains non-finite values`);
     }
@@ -67,7 +74,10 @@ export function buildMappingGraph(cfg: ConfigWithWidths, weights: WeightMap): Bu
   if (cfg.n_mlp > 0) x = g.op1('Mul', [x, g.constF('gain', [SQRT2], [])]);
   g.output(x, 'w');
   g.macs = cfg.n_mlp * D * D;
-  return { bytes: g.encode([{ name: 'z', dims: ['batch', D] }], [{ name: 'w', dims: ['batch', D] }]), macsPerImage: g.macs };
+  return {
+    bytes: g.encode([{ name: 'z', dims: ['batch', D] }], [{ name: 'w', dims: ['batch', D] }]),
+    macsPerImage: g.macs,
+  };
 }
 
 /** Row of W+ that local generator k reads at layer j (spec §2). */
@@ -81,7 +91,10 @@ export function expandedRow(cfg: ConfigWithWidths, k: number, j: number): number
 
 /** Fourier positional features [2(2L+1), S*S] (spec §3). */
 export function positionalFeatures(cfg: ConfigWithWidths): Float64Array {
-  const S = cfg.coarse_size, L = log2int(cfg.size), Q = posChannels(cfg), P = S * S;
+  const S = cfg.coarse_size,
+    L = log2int(cfg.size),
+    Q = posChannels(cfg),
+    P = S * S;
   const out = new Float64Array(Q * P);
   const lin = (i: number) => Math.fround(-1 + (2 * i) / (S - 1));
   for (let yy = 0; yy < S; yy++) {
@@ -103,7 +116,13 @@ export function positionalFeatures(cfg: ConfigWithWidths): Float64Array {
   return out;
 }
 
-function fixedConvWeight(weights: WeightMap, prefix: string, out: number, cin: number, inScale: Float32Array): Float32Array {
+function fixedConvWeight(
+  weights: WeightMap,
+  prefix: string,
+  out: number,
+  cin: number,
+  inScale: Float32Array,
+): Float32Array {
   const W = w(weights, `${prefix}weight`, [out, cin, 3, 3]);
   const mod = w(weights, `${prefix}modulation`, [1, cin, 1, 1]);
   const scale = 1 / Math.sqrt(cin * 9);
@@ -119,23 +138,39 @@ function fixedConvWeight(weights: WeightMap, prefix: string, out: number, cin: n
       }
     }
     const d = 1 / Math.sqrt(ss + 1e-8);
-    for (let c = 0; c < cin; c++) for (let t = 0; t < 9; t++) res[(o * cin + c) * 9 + t] = tmp[c * 9 + t] * d * inScale[c];
+    for (let c = 0; c < cin; c++)
+      for (let t = 0; t < 9; t++) res[(o * cin + c) * 9 + t] = tmp[c * 9 + t] * d * inScale[c];
   }
   return res;
 }
 
 const K1 = [1 / 4, 3 / 4, 3 / 4, 1 / 4]; // 1-D factor of kernel4 * 4
 
-export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, opts: GeneratorGraphOptions = {}): BuiltGraph {
-  const D = cfg.latent, C = cfg.local_channel, K = cfg.seg_dim, L = cfg.local_layers;
-  const S = cfg.coarse_size, P = S * S, Cc = cfg.coarse_channel, DL = cfg.depth_layers;
+export function buildGeneratorGraph(
+  cfg: ConfigWithWidths,
+  weights: WeightMap,
+  opts: GeneratorGraphOptions = {},
+): BuiltGraph {
+  const D = cfg.latent,
+    C = cfg.local_channel,
+    K = cfg.seg_dim,
+    L = cfg.local_layers;
+  const S = cfg.coarse_size,
+    P = S * S,
+    Cc = cfg.coarse_channel,
+    DL = cfg.depth_layers;
   if (DL < 1) throw new Error('depth_layers must be >= 1');
   const g = new GraphBuilder('ssg_generator');
   let macs = 0;
 
   // ---- latent expansion: rows idx[j][k] ----
-  const expIdx: number[] = [], idIdx: number[] = [];
-  for (let j = 0; j < L; j++) for (let k = 0; k < K; k++) { expIdx.push(expandedRow(cfg, k, j)); idIdx.push(k * L + j); }
+  const expIdx: number[] = [],
+    idIdx: number[] = [];
+  for (let j = 0; j < L; j++)
+    for (let k = 0; k < K; k++) {
+      expIdx.push(expandedRow(cfg, k, j));
+      idIdx.push(k * L + j);
+    }
   const shape = g.op1('Shape', ['latent']);
   const rows = g.op1('Gather', [shape, g.constI64('one', [1], [])], { axis: 0 });
   const isExp = g.op1('Equal', [rows, g.constI64('kl', [K * L], [])]);
@@ -144,31 +179,42 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
   const E5 = g.op1('Unsqueeze', [E, g.constI64('ax3', [3])]); // [B,L,K,1,D]
 
   // ---- styles and demodulation for all layers at once ----
-  const WmT = new Float32Array(L * K * D * C), bm = new Float32Array(L * K * C), WsqT = new Float32Array(L * K * C * C);
-  const Wl: Float32Array[] = [], bl: Float32Array[] = [];
+  const WmT = new Float32Array(L * K * D * C),
+    bm = new Float32Array(L * K * C),
+    WsqT = new Float32Array(L * K * C * C);
+  const Wl: Float32Array[] = [],
+    bl: Float32Array[] = [];
   for (let j = 0; j < L; j++) {
-    const Wj = new Float32Array(K * C * C), bj = new Float32Array(K * C);
+    const Wj = new Float32Array(K * C * C),
+      bj = new Float32Array(K * C);
     for (let k = 0; k < K; k++) {
       const p = `local_nets.${k}.linears.${j}.`;
       const mw = w(weights, `${p}conv.modulation.weight`, [C, D]);
       const mb = w(weights, `${p}conv.modulation.bias`, [C]);
       const cw = w(weights, `${p}conv.weight`, [1, C, C, 1, 1]);
       const ab = w(weights, `${p}activate.bias`, [C]);
-      const ms = 1 / Math.sqrt(D), cs = 1 / Math.sqrt(C), gain = j > 0 ? SQRT2 : 1;
+      const ms = 1 / Math.sqrt(D),
+        cs = 1 / Math.sqrt(C),
+        gain = j > 0 ? SQRT2 : 1;
       for (let c = 0; c < C; c++) {
         for (let d = 0; d < D; d++) WmT[((j * K + k) * D + d) * C + c] = mw[c * D + d] * ms;
         bm[(j * K + k) * C + c] = mb[c];
         bj[k * C + c] = ab[c];
       }
-      for (let o = 0; o < C; o++) for (let c = 0; c < C; c++) {
-        const v = Math.fround(cw[o * C + c] * cs);
-        WsqT[((j * K + k) * C + c) * C + o] = v * v;
-        Wj[(k * C + o) * C + c] = v * gain;
-      }
+      for (let o = 0; o < C; o++)
+        for (let c = 0; c < C; c++) {
+          const v = Math.fround(cw[o * C + c] * cs);
+          WsqT[((j * K + k) * C + c) * C + o] = v * v;
+          Wj[(k * C + o) * C + c] = v * gain;
+        }
     }
-    Wl.push(Wj); bl.push(bj);
+    Wl.push(Wj);
+    bl.push(bj);
   }
-  const Sty = g.op1('Add', [g.op1('MatMul', [E5, g.constF('mod_wt', WmT, [L, K, D, C])]), g.constF('mod_b', bm, [L, K, 1, C])]); // [B,L,K,1,C]
+  const Sty = g.op1('Add', [
+    g.op1('MatMul', [E5, g.constF('mod_wt', WmT, [L, K, D, C])]),
+    g.constF('mod_b', bm, [L, K, 1, C]),
+  ]); // [B,L,K,1,C]
   const dsum = g.op1('MatMul', [g.op1('Mul', [Sty, Sty]), g.constF('wsqt', WsqT, [L, K, C, C])]); // [B,L,K,1,O]
   const demod = g.op1('Reciprocal', [g.op1('Sqrt', [g.op1('Add', [dsum, g.constF('eps', [1e-8], [])])])]);
   const dshape = g.constI64('dshape', [-1, K, C, 1]);
@@ -184,11 +230,12 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
   const pos = new Float32Array(C1 * P);
   pos.fill(1, C * P);
   const ps = 1 / Math.sqrt(Q);
-  for (let c = 0; c < C; c++) for (let p = 0; p < P; p++) {
-    let s = 0;
-    for (let q = 0; q < Q; q++) s += Math.fround(pw[c * Q + q] * ps) * feats[q * P + p];
-    pos[c * P + p] = s;
-  }
+  for (let c = 0; c < C; c++)
+    for (let p = 0; p < P; p++) {
+      let s = 0;
+      for (let q = 0; q < Q; q++) s += Math.fround(pw[c * Q + q] * ps) * feats[q * P + p];
+      pos[c * P + p] = s;
+    }
   let x = g.constF('pos', pos, [C1, P]);
   // [B, K, C, 1] / [B, K, 1, C+1] expansion shapes for the bias column and the ones row.
   const batch = g.op1('Slice', [shape, g.constI64('b0', [0]), g.constI64('b1', [1]), g.constI64('bax', [0])]);
@@ -239,10 +286,17 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
   g.output(g.op1('Reshape', [depth, shape4]), 'depth');
   let wts = m;
   if (cfg.transparent_dims.length > 0) {
-    const nt = new Float32Array(K).fill(1), tt = new Float32Array(K);
-    for (const t of cfg.transparent_dims) { nt[t] = 0; tt[t] = 1; }
+    const nt = new Float32Array(K).fill(1),
+      tt = new Float32Array(K);
+    for (const t of cfg.transparent_dims) {
+      nt[t] = 0;
+      tt[t] = 1;
+    }
     const mnt = g.op1('Mul', [m, g.constF('nt', nt, [1, K, 1, 1])]);
-    const mn = g.op1('Div', [mnt, g.op1('Add', [g.op1('ReduceSum', [mnt, ax1], { keepdims: 1 }), g.constF('eps', [1e-8], [])])]);
+    const mn = g.op1('Div', [
+      mnt,
+      g.op1('Add', [g.op1('ReduceSum', [mnt, ax1], { keepdims: 1 }), g.constF('eps', [1e-8], [])]),
+    ]);
     wts = g.op1('Add', [mn, g.op1('Mul', [m, g.constF('tt', tt, [1, K, 1, 1])])]);
   }
   const Wf = new Float32Array(Cc * K * C1);
@@ -288,7 +342,8 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
   const blurW = new Float32Array(16);
   for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) blurW[a * 4 + b] = K1[a] * K1[b];
   for (let i = 0; i < levels; i++) {
-    const sideIn = minS * 2 ** i, side = sideIn * 2;
+    const sideIn = minS * 2 ** i,
+      side = sideIn * 2;
     const O = renderWidth(cfg, side);
     if (sideIn === S) {
       r = g.op1('Concat', [r, F], { axis: 1 });
@@ -312,12 +367,18 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
       macs += O * cin * 9 * sideIn * sideIn * 4;
     } else {
       const Wt = new Float32Array(cin * O * 9); // [cin, O, 3, 3]
-      for (let o = 0; o < O; o++) for (let c = 0; c < cin; c++) for (let t = 0; t < 9; t++) Wt[(c * O + o) * 9 + t] = W0[(o * cin + c) * 9 + t];
-      y = g.op1('ConvTranspose', [r, g.constF(`ct${i}`, Wt, [cin, O, 3, 3])], { strides: [2, 2], kernel_shape: [3, 3] });
+      for (let o = 0; o < O; o++)
+        for (let c = 0; c < cin; c++) for (let t = 0; t < 9; t++) Wt[(c * O + o) * 9 + t] = W0[(o * cin + c) * 9 + t];
+      y = g.op1('ConvTranspose', [r, g.constF(`ct${i}`, Wt, [cin, O, 3, 3])], {
+        strides: [2, 2],
+        kernel_shape: [3, 3],
+      });
       const bw = new Float32Array(O * 16);
       for (let o = 0; o < O; o++) bw.set(blurW, o * 16);
       y = g.op1('Conv', [y, g.constF(`blur${i}`, bw, [O, 1, 4, 4]), g.constF(`b${2 * i}`, b0, [O])], {
-        group: O, kernel_shape: [4, 4], pads: [1, 1, 1, 1],
+        group: O,
+        kernel_shape: [4, 4],
+        pads: [1, 1, 1, 1],
       });
       macs += O * cin * 9 * sideIn * sideIn + O * 16 * side * side;
     }
@@ -327,27 +388,40 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
     const p1 = `render_net.convs.${2 * i + 1}.`;
     const W1 = fixedConvWeight(weights, p1, O, O, new Float32Array(O).fill(SQRT2));
     const b1 = w(weights, `${p1}activate.bias`, [O]);
-    const nz1 = noiseConst(weights, `render_net.noises.noise_${2 * i + 1}`, w(weights, `${p1}noise.weight`, [1])[0], side);
+    const nz1 = noiseConst(
+      weights,
+      `render_net.noises.noise_${2 * i + 1}`,
+      w(weights, `${p1}noise.weight`, [1])[0],
+      side,
+    );
     y = g.op1('Conv', [r, g.constF(`c${2 * i + 1}`, W1, [O, O, 3, 3]), g.constF(`b${2 * i + 1}`, b1, [O])], {
-      kernel_shape: [3, 3], pads: [1, 1, 1, 1],
+      kernel_shape: [3, 3],
+      pads: [1, 1, 1, 1],
     });
     macs += O * O * 9 * side * side;
     y = g.op1('Add', [y, nz1]);
     r = g.op1('LeakyRelu', [y], leak);
     rScale = new Float32Array(O).fill(SQRT2);
     // toRGB + toSeg as one 1x1 conv
-    const Wo = new Float32Array(NO * O), bo = new Float32Array(NO);
-    for (const [nm, off, n] of [['to_rgbs', 0, 3], ['to_segs', 3, K]] as const) {
+    const Wo = new Float32Array(NO * O),
+      bo = new Float32Array(NO);
+    for (const [nm, off, n] of [
+      ['to_rgbs', 0, 3],
+      ['to_segs', 3, K],
+    ] as const) {
       const p = `render_net.${nm}.${i}.`;
       const cw = w(weights, `${p}conv.weight`, [n, O, 1, 1]);
       const mo = w(weights, `${p}conv.modulation`, [1, O, 1, 1]);
       const b = w(weights, `${p}bias`, [1, n, 1, 1]);
       for (let o = 0; o < n; o++) {
         bo[off + o] = b[o];
-        for (let c = 0; c < O; c++) Wo[(off + o) * O + c] = Math.fround(mo[c] * (1 / Math.sqrt(O))) * cw[o * O + c] * SQRT2;
+        for (let c = 0; c < O; c++)
+          Wo[(off + o) * O + c] = Math.fround(mo[c] * (1 / Math.sqrt(O))) * cw[o * O + c] * SQRT2;
       }
     }
-    let o = g.op1('Conv', [r, g.constF(`to${i}`, Wo, [NO, O, 1, 1]), g.constF(`tob${i}`, bo, [NO])], { kernel_shape: [1, 1] });
+    let o = g.op1('Conv', [r, g.constF(`to${i}`, Wo, [NO, O, 1, 1]), g.constF(`tob${i}`, bo, [NO])], {
+      kernel_shape: [1, 1],
+    });
     macs += NO * O * side * side;
     if (i > 0) {
       o = g.op1('Add', [o, skipUpsample(g, out, NO)]);
@@ -368,7 +442,11 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
     { name: 'depth', dims: ['batch', K, S, S] },
   ] as Array<{ name: string; dims: Array<number | string> }>;
   if (opts.debugOutputs) {
-    outputs.push({ name: 'fused', dims: ['batch', Cc, S, S] }, { name: 'fusion_weights', dims: ['batch', K, S, S] }, { name: 'local_feat', dims: ['batch', K, Cc, S, S] });
+    outputs.push(
+      { name: 'fused', dims: ['batch', Cc, S, S] },
+      { name: 'fusion_weights', dims: ['batch', K, S, S] },
+      { name: 'local_feat', dims: ['batch', K, Cc, S, S] },
+    );
   }
   outputs.push({ name: 'image', dims: ['batch', 3, H, H] }, { name: 'segmentation', dims: ['batch', K, H, H] });
   const bytes = g.encode(
@@ -382,18 +460,32 @@ export function buildGeneratorGraph(cfg: ConfigWithWidths, weights: WeightMap, o
 
   function noiseConst(ws: WeightMap, name: string, nw: number, side: number): string {
     const nz = w(ws, name, [1, 1, side, side]);
-    return g.constF('noise', Float32Array.from(nz, (v) => v * nw), [1, 1, side, side]);
+    return g.constF(
+      'noise',
+      Float32Array.from(nz, (v) => v * nw),
+      [1, 1, side, side],
+    );
   }
 }
 
 /** upfirdn2d(x, kernel4*4, up 2, pad (2,1)) per channel as a polyphase depthwise conv + DepthToSpace. */
 function skipUpsample(g: GraphBuilder, x: string, N: number): string {
-  const ph = [[0.25, 0.75, 0], [0, 0.75, 0.25]];
+  const ph = [
+    [0.25, 0.75, 0],
+    [0, 0.75, 0.25],
+  ];
   const W = new Float32Array(N * 4 * 9);
-  for (let c = 0; c < N; c++) for (let p = 0; p < 2; p++) for (let q = 0; q < 2; q++) {
-    for (let ty = 0; ty < 3; ty++) for (let tx = 0; tx < 3; tx++) W[(c * 4 + p * 2 + q) * 9 + ty * 3 + tx] = ph[p][ty] * ph[q][tx];
-  }
-  const y = g.op1('Conv', [x, g.constF('upw', W, [4 * N, 1, 3, 3])], { group: N, kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  for (let c = 0; c < N; c++)
+    for (let p = 0; p < 2; p++)
+      for (let q = 0; q < 2; q++) {
+        for (let ty = 0; ty < 3; ty++)
+          for (let tx = 0; tx < 3; tx++) W[(c * 4 + p * 2 + q) * 9 + ty * 3 + tx] = ph[p][ty] * ph[q][tx];
+      }
+  const y = g.op1('Conv', [x, g.constF('upw', W, [4 * N, 1, 3, 3])], {
+    group: N,
+    kernel_shape: [3, 3],
+    pads: [1, 1, 1, 1],
+  });
   return g.op1('DepthToSpace', [y], { blocksize: 2, mode: 'CRD' });
 }
 
@@ -401,26 +493,47 @@ function skipUpsample(g: GraphBuilder, x: string, N: number): string {
  * Transposed conv (stride 2, 3x3) followed by the 4x4 blur, as one 3x3 conv on the low-res input
  * producing the four output phases, then DepthToSpace (4x the GEMM work of the transposed conv).
  */
-function phaseUpsampleConv(g: GraphBuilder, x: string, W: Float32Array, bias: Float32Array, O: number, cin: number, _side: number): string {
+function phaseUpsampleConv(
+  g: GraphBuilder,
+  x: string,
+  W: Float32Array,
+  bias: Float32Array,
+  O: number,
+  cin: number,
+  _side: number,
+): string {
   // 1-D composite filter g[jj], jj = n - 2i in [-2, 3]: sum over u (convT tap) and m (blur tap) with u - m + 1 = jj.
   // Per phase p (n = 2a + p) and input offset t in {-1,0,1} (i = a + t): jj = p - 2t.
   const Wp = new Float32Array(O * 4 * cin * 9);
-  const comp = (u: number, jj: number) => { const mm = u + 1 - jj; return mm >= 0 && mm < 4 ? K1[mm] : 0; };
-  for (let o = 0; o < O; o++) for (let p = 0; p < 2; p++) for (let q = 0; q < 2; q++) {
-    const oc = o * 4 + p * 2 + q;
-    for (let c = 0; c < cin; c++) for (let ty = 0; ty < 3; ty++) for (let tx = 0; tx < 3; tx++) {
-      const jy = p - 2 * (ty - 1), jx = q - 2 * (tx - 1);
-      let s = 0;
-      for (let uy = 0; uy < 3; uy++) for (let ux = 0; ux < 3; ux++) {
-        const a = comp(uy, jy), b = comp(ux, jx);
-        if (a !== 0 && b !== 0) s += W[(o * cin + c) * 9 + uy * 3 + ux] * a * b;
+  const comp = (u: number, jj: number) => {
+    const mm = u + 1 - jj;
+    return mm >= 0 && mm < 4 ? K1[mm] : 0;
+  };
+  for (let o = 0; o < O; o++)
+    for (let p = 0; p < 2; p++)
+      for (let q = 0; q < 2; q++) {
+        const oc = o * 4 + p * 2 + q;
+        for (let c = 0; c < cin; c++)
+          for (let ty = 0; ty < 3; ty++)
+            for (let tx = 0; tx < 3; tx++) {
+              const jy = p - 2 * (ty - 1),
+                jx = q - 2 * (tx - 1);
+              let s = 0;
+              for (let uy = 0; uy < 3; uy++)
+                for (let ux = 0; ux < 3; ux++) {
+                  const a = comp(uy, jy),
+                    b = comp(ux, jx);
+                  if (a !== 0 && b !== 0) s += W[(o * cin + c) * 9 + uy * 3 + ux] * a * b;
+                }
+              Wp[(oc * cin + c) * 9 + ty * 3 + tx] = s;
+            }
       }
-      Wp[(oc * cin + c) * 9 + ty * 3 + tx] = s;
-    }
-  }
   const bp = new Float32Array(O * 4);
   for (let o = 0; o < O; o++) for (let k = 0; k < 4; k++) bp[o * 4 + k] = bias[o];
-  const y = g.op1('Conv', [x, g.constF('phw', Wp, [O * 4, cin, 3, 3]), g.constF('phb', bp, [O * 4])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  const y = g.op1('Conv', [x, g.constF('phw', Wp, [O * 4, cin, 3, 3]), g.constF('phb', bp, [O * 4])], {
+    kernel_shape: [3, 3],
+    pads: [1, 1, 1, 1],
+  });
   return g.op1('DepthToSpace', [y], { blocksize: 2, mode: 'CRD' });
 }
 
@@ -433,25 +546,41 @@ function phaseUpsampleConv(g: GraphBuilder, x: string, W: Float32Array, bias: Fl
  * phase is (H+1) long and the interleaved grid is the 2H+1 transposed-conv output plus one
  * trailing zero; the blur then pads (1 before, 0 after).
  */
-function splitUpsampleConv(g: GraphBuilder, x: string, W: Float32Array, bias: Float32Array, O: number, cin: number, blurW: Float32Array): string {
+function splitUpsampleConv(
+  g: GraphBuilder,
+  x: string,
+  W: Float32Array,
+  bias: Float32Array,
+  O: number,
+  cin: number,
+  blurW: Float32Array,
+): string {
   const taps = [[2, 0], [1]]; // phase 0 kernel rows read x[a-1], x[a] -> taps w2, w0; phase 1 reads x[a] -> w1
   const phases: string[] = [];
-  for (let p = 0; p < 2; p++) for (let q = 0; q < 2; q++) {
-    const ty = taps[p], tx = taps[q];
-    const kh = ty.length, kw = tx.length;
-    const Wp = new Float32Array(O * cin * kh * kw);
-    for (let o = 0; o < O; o++) for (let c = 0; c < cin; c++) for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) {
-      Wp[((o * cin + c) * kh + a) * kw + b] = W[(o * cin + c) * 9 + ty[a] * 3 + tx[b]];
+  for (let p = 0; p < 2; p++)
+    for (let q = 0; q < 2; q++) {
+      const ty = taps[p],
+        tx = taps[q];
+      const kh = ty.length,
+        kw = tx.length;
+      const Wp = new Float32Array(O * cin * kh * kw);
+      for (let o = 0; o < O; o++)
+        for (let c = 0; c < cin; c++)
+          for (let a = 0; a < kh; a++)
+            for (let b = 0; b < kw; b++) {
+              Wp[((o * cin + c) * kh + a) * kw + b] = W[(o * cin + c) * 9 + ty[a] * 3 + tx[b]];
+            }
+      // pads: [top, left, bottom, right]; even phase pads 1 before, odd 0 before; both 1 after.
+      const pads = [p === 0 ? 1 : 0, q === 0 ? 1 : 0, 1, 1];
+      phases.push(g.op1('Conv', [x, g.constF(`up${p}${q}`, Wp, [O, cin, kh, kw])], { kernel_shape: [kh, kw], pads }));
     }
-    // pads: [top, left, bottom, right]; even phase pads 1 before, odd 0 before; both 1 after.
-    const pads = [p === 0 ? 1 : 0, q === 0 ? 1 : 0, 1, 1];
-    phases.push(g.op1('Conv', [x, g.constF(`up${p}${q}`, Wp, [O, cin, kh, kw])], { kernel_shape: [kh, kw], pads }));
-  }
   const cat = g.op1('Concat', phases, { axis: 1 });
   const t = g.op1('DepthToSpace', [cat], { blocksize: 2, mode: 'DCR' });
   const bw = new Float32Array(O * 16);
   for (let o = 0; o < O; o++) bw.set(blurW, o * 16);
   return g.op1('Conv', [t, g.constF('blurw', bw, [O, 1, 4, 4]), g.constF('blurb', bias, [O])], {
-    group: O, kernel_shape: [4, 4], pads: [1, 1, 0, 0],
+    group: O,
+    kernel_shape: [4, 4],
+    pads: [1, 1, 0, 0],
   });
 }

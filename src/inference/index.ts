@@ -1,9 +1,24 @@
 // Public surface of the model runtime (issue 3). See shared/spec/model.md.
 export * from './types.ts';
-export { ModelRuntime, ModelLoadError, providersFromEnv, type RuntimeOptions, type RawOutputs, type RuntimeStats } from './runtime.ts';
 export {
-  LatentError, swapComponents, interpolateComponents, resampleComponents, truncate, broadcastW, expandLatent,
-  checkLatent, selectedRows, type ComponentSelection,
+  ModelRuntime,
+  ModelLoadError,
+  providersFromEnv,
+  type RuntimeOptions,
+  type RawOutputs,
+  type RuntimeStats,
+} from './runtime.ts';
+export {
+  LatentError,
+  swapComponents,
+  interpolateComponents,
+  resampleComponents,
+  truncate,
+  broadcastW,
+  expandLatent,
+  checkLatent,
+  selectedRows,
+  type ComponentSelection,
 } from './latent.ts';
 export { readNpy, writeNpy, latentFromNpy, latentsFromNpy, NpyError, type NpyArray, type NpyLatents } from './npy.ts';
 export { importCheckpoint, readTorchCheckpoint, configFromArgs, CheckpointError } from './checkpoint.ts';
@@ -12,6 +27,4 @@ export { BUILDER_VERSION, MANIFEST_FORMAT, type Manifest, type ModelSource } fro
 export { DEFAULT_CONFIG, CELEBA_CLASSES, latentLayout, componentsFor, type ConfigWithWidths } from './config.ts';
 export { buildGeneratorGraph, buildMappingGraph, type GeneratorGraphOptions } from './graph.ts';
 export { sampleZ, Rng } from './rng.ts';
-export {
-  importCheckpointCommand, buildDemoModelCommand, renderCommand, sampleCommand, benchCommand,
-} from './cli.ts';
+export { importCheckpointCommand, buildDemoModelCommand, renderCommand, sampleCommand, benchCommand } from './cli.ts';

@@ -33,7 +33,8 @@ export function assertFinite(a: ArrayLike<number>, what = 'latent'): void {
 export function selectedRows(layout: LatentLayout, sel: ComponentSelection): number[] {
   const rows = new Set<number>();
   if (sel.coarse) for (let r = 0; r < layout.baseLayers; r++) rows.add(r);
-  if (!['SHAPE', 'TEXTURE', 'BOTH'].includes(sel.part)) throw new LatentError(`unknown component part '${String(sel.part)}'`);
+  if (!['SHAPE', 'TEXTURE', 'BOTH'].includes(sel.part))
+    throw new LatentError(`unknown component part '${String(sel.part)}'`);
   for (const k of sel.components) {
     if (!Number.isInteger(k) || k < 0 || k >= layout.numComponents) {
       throw new LatentError(`component index ${k} out of range 0..${layout.numComponents - 1}`);
@@ -46,7 +47,12 @@ export function selectedRows(layout: LatentLayout, sel: ComponentSelection): num
 }
 
 /** Copy of `target` with the selected rows taken from `source`. */
-export function swapComponents(layout: LatentLayout, target: Float32Array, source: Float32Array, sel: ComponentSelection): Float32Array {
+export function swapComponents(
+  layout: LatentLayout,
+  target: Float32Array,
+  source: Float32Array,
+  sel: ComponentSelection,
+): Float32Array {
   checkLatent(layout, target, 'target latent');
   checkLatent(layout, source, 'source latent');
   const out = Float32Array.from(target);
@@ -56,12 +62,23 @@ export function swapComponents(layout: LatentLayout, target: Float32Array, sourc
 }
 
 /** Resample = swap from a freshly sampled latent (e.g. `await runtime.sample(seed)`). */
-export function resampleComponents(layout: LatentLayout, target: Float32Array, fresh: Float32Array, sel: ComponentSelection): Float32Array {
+export function resampleComponents(
+  layout: LatentLayout,
+  target: Float32Array,
+  fresh: Float32Array,
+  sel: ComponentSelection,
+): Float32Array {
   return swapComponents(layout, target, fresh, sel);
 }
 
 /** Copy of `a` with the selected rows replaced by (1 - t) a + t b. */
-export function interpolateComponents(layout: LatentLayout, a: Float32Array, b: Float32Array, sel: ComponentSelection, t: number): Float32Array {
+export function interpolateComponents(
+  layout: LatentLayout,
+  a: Float32Array,
+  b: Float32Array,
+  sel: ComponentSelection,
+  t: number,
+): Float32Array {
   checkLatent(layout, a, 'latent a');
   checkLatent(layout, b, 'latent b');
   if (!Number.isFinite(t)) throw new LatentError(`interpolation t must be finite (got ${t})`);
@@ -76,7 +93,8 @@ export function interpolateComponents(layout: LatentLayout, a: Float32Array, b: 
 /** w' = w_avg + psi (w - w_avg), applied to every row of `latent` (any number of rows). */
 export function truncate(latent: Float32Array, wAvg: Float32Array, psi: number): Float32Array {
   const D = wAvg.length;
-  if (D === 0 || latent.length % D !== 0) throw new LatentError(`latent length ${latent.length} is not a multiple of ${D}`);
+  if (D === 0 || latent.length % D !== 0)
+    throw new LatentError(`latent length ${latent.length} is not a multiple of ${D}`);
   if (!Number.isFinite(psi)) throw new LatentError(`truncation psi must be finite (got ${psi})`);
   assertFinite(latent);
   const out = new Float32Array(latent.length);
@@ -109,18 +127,23 @@ export interface ExpandConfig {
  * internally; this is for callers that want to store or edit expanded codes.)
  */
 export function expandLatent(cfg: ExpandConfig, latent: Float32Array): Float32Array {
-  const D = cfg.latent, K = cfg.seg_dim, L = cfg.local_layers, base = cfg.base_layers;
+  const D = cfg.latent,
+    K = cfg.seg_dim,
+    L = cfg.local_layers,
+    base = cfg.base_layers;
   if (latent.length === K * L * D) return latent;
   const nLatent = base + 2 * K;
-  if (latent.length !== nLatent * D) throw new LatentError(`latent has ${latent.length} values, expected ${nLatent * D} or ${K * L * D}`);
+  if (latent.length !== nLatent * D)
+    throw new LatentError(`latent has ${latent.length} values, expected ${nLatent * D} or ${K * L * D}`);
   const out = new Float32Array(K * L * D);
-  for (let k = 0; k < K; k++) for (let j = 0; j < L; j++) {
-    let r: number;
-    if (k === 0) r = j < cfg.depth_layers ? base : base + 1;
-    else if (j < base) r = j;
-    else if (j < cfg.depth_layers) r = base + 2 * k;
-    else r = base + 2 * k + 1;
-    out.set(latent.subarray(r * D, (r + 1) * D), (k * L + j) * D);
-  }
+  for (let k = 0; k < K; k++)
+    for (let j = 0; j < L; j++) {
+      let r: number;
+      if (k === 0) r = j < cfg.depth_layers ? base : base + 1;
+      else if (j < base) r = j;
+      else if (j < cfg.depth_layers) r = base + 2 * k;
+      else r = base + 2 * k + 1;
+      out.set(latent.subarray(r * D, (r + 1) * D), (k * L + j) * D);
+    }
   return out;
 }

@@ -28,7 +28,13 @@ export interface Manifest {
   w_avg: number[];
   files: Record<string, { sha256: string; bytes: number }>;
   source: ModelSource;
-  graph: { upsample: string; generatorMacsPerImage: number; mappingMacsPerImage: number; inputs: string[]; outputs: string[] };
+  graph: {
+    upsample: string;
+    generatorMacsPerImage: number;
+    mappingMacsPerImage: number;
+    inputs: string[];
+    outputs: string[];
+  };
 }
 
 export interface WriteModelOptions {
@@ -44,9 +50,18 @@ function sha256(b: Uint8Array): string {
   return crypto.createHash('sha256').update(b).digest('hex');
 }
 
-export async function computeWAvg(mappingBytes: Uint8Array, dim: number, samples = W_AVG_SAMPLES, seed = W_AVG_SEED): Promise<Float32Array> {
+export async function computeWAvg(
+  mappingBytes: Uint8Array,
+  dim: number,
+  samples = W_AVG_SAMPLES,
+  seed = W_AVG_SEED,
+): Promise<Float32Array> {
   // One thread: keeps the result bit-stable run to run.
-  const sess = await ort.InferenceSession.create(mappingBytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const sess = await ort.InferenceSession.create(mappingBytes, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   try {
     const rng = new Rng(seed);
     const acc = new Float64Array(dim);

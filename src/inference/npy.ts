@@ -31,19 +31,28 @@ export function readNpy(buf: Uint8Array): NpyArray {
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeStr = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeStr === undefined) throw new NpyError(`malformed .npy header: ${header.trim()}`);
+  if (descr === undefined || fortran === undefined || shapeStr === undefined)
+    throw new NpyError(`malformed .npy header: ${header.trim()}`);
   if (descr !== '<f4' && descr !== '|f4' && !(descr === '=f4')) {
     throw new NpyError(`unsupported .npy dtype '${descr}': only float32 little-endian ('<f4') is accepted`);
   }
-  if (fortran === 'True') throw new NpyError('fortran_order True .npy files are not supported: save a C-ordered array (np.ascontiguousarray)');
-  const shape = shapeStr.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((s) => {
-    const n = Number(s.replace(/L$/, ''));
-    if (!Number.isInteger(n) || n < 0) throw new NpyError(`bad .npy shape entry '${s}'`);
-    return n;
-  });
+  if (fortran === 'True')
+    throw new NpyError(
+      'fortran_order True .npy files are not supported: save a C-ordered array (np.ascontiguousarray)',
+    );
+  const shape = shapeStr
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const n = Number(s.replace(/L$/, ''));
+      if (!Number.isInteger(n) || n < 0) throw new NpyError(`bad .npy shape entry '${s}'`);
+      return n;
+    });
   const count = shape.reduce((a, b) => a * b, 1);
   const start = off + headerLen;
-  if (buf.length - start < count * 4) throw new NpyError(`.npy data truncated: need ${count * 4} bytes, have ${buf.length - start}`);
+  if (buf.length - start < count * 4)
+    throw new NpyError(`.npy data truncated: need ${count * 4} bytes, have ${buf.length - start}`);
   const data = new Float32Array(count);
   const ddv = new DataView(buf.buffer, buf.byteOffset + start, count * 4);
   for (let i = 0; i < count; i++) data[i] = ddv.getFloat32(i * 4, true);
@@ -94,7 +103,9 @@ export function latentsFromNpy(buf: Uint8Array, layout: LatentLayout, expandedRo
   const { shape, data } = arr;
   const D = layout.dim;
   const okRows = (r: number) => r === layout.nLatent || (expandedRows !== undefined && r === expandedRows);
-  const desc = `[1, ${D}], [${layout.nLatent}, ${D}] or [B, ${layout.nLatent}, ${D}]` + (expandedRows ? ` or [B, ${expandedRows}, ${D}]` : '');
+  const desc =
+    `[1, ${D}], [${layout.nLatent}, ${D}] or [B, ${layout.nLatent}, ${D}]` +
+    (expandedRows ? ` or [B, ${expandedRows}, ${D}]` : '');
   let out: NpyLatents;
   if ((shape.length === 2 && shape[0] === 1 && shape[1] === D) || (shape.length === 1 && shape[0] === D)) {
     const w = data.subarray(0, D);

@@ -5,7 +5,8 @@ const { onnx } = onnxProto as unknown as { onnx: typeof import('onnx-proto').onn
 
 export const OPSET = 17;
 
-type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | { tensor: Float32Array; dims: number[] };
+type AttrValue =
+  number | number[] | string | { float: number } | { floats: number[] } | { tensor: Float32Array; dims: number[] };
 
 export interface GraphIO {
   name: string;
@@ -115,6 +116,10 @@ function attr(name: string, v: AttrValue): import('onnx-proto').onnx.IAttributeP
   return {
     name,
     type: T.TENSOR,
-    t: { dims: v.dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(t.buffer, t.byteOffset, t.byteLength) },
+    t: {
+      dims: v.dims,
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(t.buffer, t.byteOffset, t.byteLength),
+    },
   };
 }

@@ -30,10 +30,14 @@ export function imageToRgb(img: Float32Array, offset: number, H: number, W: numb
 export function argmaxClasses(seg: Float32Array, offset: number, K: number, P: number): Uint8Array {
   const out = new Uint8Array(P);
   for (let p = 0; p < P; p++) {
-    let best = 0, bv = seg[offset + p];
+    let best = 0,
+      bv = seg[offset + p];
     for (let k = 1; k < K; k++) {
       const v = seg[offset + k * P + p];
-      if (v > bv) { bv = v; best = k; }
+      if (v > bv) {
+        bv = v;
+        best = k;
+      }
     }
     out[p] = best;
   }
@@ -53,8 +57,13 @@ export function colourise(classes: Uint8Array, colours: Array<[number, number, n
 
 /** Per-map min-max normalisation to 0..255 (a constant map becomes 0). */
 export function normaliseGray(a: Float32Array, offset: number, n: number): Uint8Array {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < n; i++) { const v = a[offset + i]; if (v < lo) lo = v; if (v > hi) hi = v; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = a[offset + i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   const out = new Uint8Array(n);
   if (!(hi > lo)) return out;
   const s = 255 / (hi - lo);

@@ -57,7 +57,8 @@ export class Rng {
       this.spare = null;
       return v;
     }
-    const u1 = this.uniform(), u2 = this.uniform();
+    const u1 = this.uniform(),
+      u2 = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u1));
     this.spare = r * Math.sin(2 * Math.PI * u2);
     return r * Math.cos(2 * Math.PI * u2);

@@ -67,7 +67,10 @@ function sha256File(file: string): string {
 export function providersFromEnv(): string[] | undefined {
   const v = process.env.SSG_EXECUTION_PROVIDERS;
   if (!v) return undefined;
-  const list = v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   return list.length ? list : undefined;
 }
 
@@ -96,7 +99,8 @@ export class ModelRuntime {
 
   static async load(dir: string, opts: RuntimeOptions = {}): Promise<ModelRuntime> {
     const log = opts.log ?? (() => {});
-    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new ModelLoadError(`model directory ${dir} does not exist`);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+      throw new ModelLoadError(`model directory ${dir} does not exist`);
     const manPath = path.join(dir, 'manifest.json');
     if (!fs.existsSync(manPath)) throw new ModelLoadError(`model directory ${dir} has no manifest.json`);
     let man: Manifest;
@@ -106,13 +110,21 @@ export class ModelRuntime {
       throw new ModelLoadError(`manifest.json in ${dir} is corrupt: ${(e as Error).message}`);
     }
     if (!man || typeof man !== 'object' || man.format !== MANIFEST_FORMAT) {
-      throw new ModelLoadError(`manifest.json in ${dir} has unknown format ${JSON.stringify((man as { format?: unknown })?.format)} (expected ${MANIFEST_FORMAT})`);
+      throw new ModelLoadError(
+        `manifest.json in ${dir} has unknown format ${JSON.stringify((man as { format?: unknown })?.format)} (expected ${MANIFEST_FORMAT})`,
+      );
     }
-    const cfg = man.config, lay = man.layout;
+    const cfg = man.config,
+      lay = man.layout;
     if (!cfg || !lay || typeof cfg.latent !== 'number' || typeof cfg.seg_dim !== 'number') {
       throw new ModelLoadError(`manifest.json in ${dir} lacks config/layout`);
     }
-    if (lay.dim !== cfg.latent || lay.numComponents !== cfg.seg_dim || lay.baseLayers !== cfg.base_layers || lay.nLatent !== cfg.base_layers + 2 * cfg.seg_dim) {
+    if (
+      lay.dim !== cfg.latent ||
+      lay.numComponents !== cfg.seg_dim ||
+      lay.baseLayers !== cfg.base_layers ||
+      lay.nLatent !== cfg.base_layers + 2 * cfg.seg_dim
+    ) {
       throw new ModelLoadError(`manifest.json in ${dir} has an unknown latent layout ${JSON.stringify(lay)}`);
     }
     if (!Array.isArray(man.w_avg) || man.w_avg.length !== cfg.latent || !man.w_avg.every((v) => Number.isFinite(v))) {
@@ -128,7 +140,8 @@ export class ModelRuntime {
       if (!fs.existsSync(p)) throw new ModelLoadError(`model file ${f} missing in ${dir}`);
       if (!opts.skipHashCheck) {
         const got = sha256File(p);
-        if (got !== entry.sha256) throw new ModelLoadError(`sha256 mismatch for ${f} in ${dir}: manifest ${entry.sha256}, file ${got}`);
+        if (got !== entry.sha256)
+          throw new ModelLoadError(`sha256 mismatch for ${f} in ${dir}: manifest ${entry.sha256}, file ${got}`);
       }
     }
     const wanted = opts.executionProviders ?? providersFromEnv() ?? ['cpu'];
@@ -138,7 +151,8 @@ export class ModelRuntime {
       executionMode: 'sequential',
       ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
     };
-    let gen: ort.InferenceSession | null = null, provider = 'cpu';
+    let gen: ort.InferenceSession | null = null,
+      provider = 'cpu';
     for (const ep of wanted) {
       try {
         gen = await ort.InferenceSession.create(path.join(dir, 'generator.onnx'), {
@@ -157,7 +171,10 @@ export class ModelRuntime {
       if (wanted.includes('cpu')) throw new ModelLoadError(`cannot load generator.onnx in ${dir}`);
       log('no requested execution provider is available; falling back to cpu', { requested: wanted });
       try {
-        gen = await ort.InferenceSession.create(path.join(dir, 'generator.onnx'), { ...base, executionProviders: ['cpu'] });
+        gen = await ort.InferenceSession.create(path.join(dir, 'generator.onnx'), {
+          ...base,
+          executionProviders: ['cpu'],
+        });
       } catch (e) {
         throw new ModelLoadError(`cannot load generator.onnx in ${dir}: ${(e as Error).message}`);
       }
@@ -165,12 +182,18 @@ export class ModelRuntime {
     }
     let map: ort.InferenceSession;
     try {
-      map = await ort.InferenceSession.create(path.join(dir, 'mapping.onnx'), { ...base, executionProviders: [provider] });
+      map = await ort.InferenceSession.create(path.join(dir, 'mapping.onnx'), {
+        ...base,
+        executionProviders: [provider],
+      });
     } catch (e) {
       await gen.release();
       throw new ModelLoadError(`cannot load mapping.onnx in ${dir}: ${(e as Error).message}`);
     }
-    const hashes = Object.keys(man.files).sort().map((k) => `${k}:${man.files[k].sha256}`).join('\n');
+    const hashes = Object.keys(man.files)
+      .sort()
+      .map((k) => `${k}:${man.files[k].sha256}`)
+      .join('\n');
     const info: ModelInfo = {
       id: crypto.createHash('sha256').update(hashes).digest('hex').slice(0, 16),
       name: man.name,
@@ -192,7 +215,8 @@ export class ModelRuntime {
   async sampleW(seed: number, truncation?: number): Promise<Float32Array> {
     const D = this.info.layout.dim;
     if (!Number.isFinite(seed)) throw new LatentError(`seed must be finite (got ${seed})`);
-    if (truncation !== undefined && !Number.isFinite(truncation)) throw new LatentError(`truncation must be finite (got ${truncation})`);
+    if (truncation !== undefined && !Number.isFinite(truncation))
+      throw new LatentError(`truncation must be finite (got ${truncation})`);
     const z = sampleZ(seed, D);
     const out = await this.mapping.run({ z: new ort.Tensor('float32', z, [1, D]) });
     let w: Float32Array = Float32Array.from(out.w.data as Float32Array);
@@ -205,13 +229,20 @@ export class ModelRuntime {
     return broadcastW(this.info.layout, await this.sampleW(seed, truncation));
   }
 
-  private checkInput(latent: Float32Array, mask: ArrayLike<number> | undefined, i: number): { rows: number; mask: Float32Array } {
+  private checkInput(
+    latent: Float32Array,
+    mask: ArrayLike<number> | undefined,
+    i: number,
+  ): { rows: number; mask: Float32Array } {
     const { nLatent, dim, numComponents: K } = this.info.layout;
     if (!(latent instanceof Float32Array)) throw new LatentError(`latent ${i} must be a Float32Array`);
     let rows: number;
     if (latent.length === nLatent * dim) rows = nLatent;
     else if (latent.length === this.expandedRows * dim) rows = this.expandedRows;
-    else throw new LatentError(`latent ${i} has ${latent.length} values, expected ${nLatent * dim} (${nLatent} x ${dim}) or ${this.expandedRows * dim} (expanded)`);
+    else
+      throw new LatentError(
+        `latent ${i} has ${latent.length} values, expected ${nLatent * dim} (${nLatent} x ${dim}) or ${this.expandedRows * dim} (expanded)`,
+      );
     assertFinite(latent, `latent ${i}`);
     const m = new Float32Array(K).fill(1);
     if (mask !== undefined) {
@@ -229,8 +260,13 @@ export class ModelRuntime {
   async renderRaw(latents: Float32Array[], masks?: Array<ArrayLike<number> | undefined>): Promise<RawOutputs> {
     if (latents.length === 0) throw new LatentError('renderRaw needs at least one latent');
     const checked = latents.map((l, i) => this.checkInput(l, masks?.[i], i));
-    if (checked.some((c) => c.rows !== checked[0].rows)) throw new LatentError('latents of one renderRaw call must all be W+ or all expanded');
-    return this.run(latents, checked[0].rows, checked.map((c) => c.mask));
+    if (checked.some((c) => c.rows !== checked[0].rows))
+      throw new LatentError('latents of one renderRaw call must all be W+ or all expanded');
+    return this.run(
+      latents,
+      checked[0].rows,
+      checked.map((c) => c.mask),
+    );
   }
 
   private async run(latents: Float32Array[], rows: number, masks: Float32Array[]): Promise<RawOutputs> {
@@ -290,10 +326,20 @@ export class ModelRuntime {
 
   /** PNGs etc. for sample i of a raw output. */
   encodeResult(raw: RawOutputs, i: number): RenderResult {
-    const H = raw.size, K = raw.numComponents, S = raw.coarseSize, P = H * H;
+    const H = raw.size,
+      K = raw.numComponents,
+      S = raw.coarseSize,
+      P = H * H;
     const imagePng = encodeRgb(H, H, imageToRgb(raw.image, i * 3 * P, H, H));
     const classes = argmaxClasses(raw.segmentation, i * K * P, K, P);
-    const segmentationPng = encodeRgb(H, H, colourise(classes, this.info.components.map((c) => c.color)));
+    const segmentationPng = encodeRgb(
+      H,
+      H,
+      colourise(
+        classes,
+        this.info.components.map((c) => c.color),
+      ),
+    );
     const coarseMask = raw.coarse.slice(i * K * S * S, (i + 1) * K * S * S);
     const depthPngs: Buffer[] = [];
     for (let k = 0; k < K; k++) depthPngs.push(encodeGray(S, S, normaliseGray(raw.depth, (i * K + k) * S * S, S * S)));
@@ -303,10 +349,16 @@ export class ModelRuntime {
   private schedule(): void {
     if (this.running) return;
     if (this.queue.length >= this.maxBatch || this.windowMs === 0) {
-      if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
       void this.flush();
     } else if (!this.timer) {
-      this.timer = setTimeout(() => { this.timer = null; void this.flush(); }, this.windowMs);
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.flush();
+      }, this.windowMs);
     }
   }
 
@@ -314,11 +366,16 @@ export class ModelRuntime {
     if (this.running || this.queue.length === 0) return;
     this.running = true;
     const rows = this.queue[0].rows;
-    const batch: Pending[] = [], rest: Pending[] = [];
+    const batch: Pending[] = [],
+      rest: Pending[] = [];
     for (const p of this.queue) (p.rows === rows && batch.length < this.maxBatch ? batch : rest).push(p);
     this.queue = rest;
     try {
-      const raw = await this.run(batch.map((p) => p.latent), rows, batch.map((p) => p.mask));
+      const raw = await this.run(
+        batch.map((p) => p.latent),
+        rows,
+        batch.map((p) => p.mask),
+      );
       batch.forEach((p, i) => p.resolve(sliceRaw(raw, i)));
     } catch (e) {
       for (const p of batch) p.reject(e);
@@ -332,7 +389,10 @@ export class ModelRuntime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     while (this.running) await new Promise((r) => setTimeout(r, 5));
     for (const p of this.queue.splice(0)) p.reject(new Error('model runtime is closed'));
     await this.generator.release();
@@ -342,7 +402,9 @@ export class ModelRuntime {
 
 function sliceRaw(raw: RawOutputs, i: number): RawOutputs {
   if (raw.batch === 1) return raw;
-  const H = raw.size, K = raw.numComponents, S = raw.coarseSize;
+  const H = raw.size,
+    K = raw.numComponents,
+    S = raw.coarseSize;
   const part = (a: Float32Array, n: number) => a.slice(i * n, (i + 1) * n);
   return {
     ...raw,

@@ -17,7 +17,11 @@ export interface TestApp extends RunningApp {
   /** Makes a token for another workspace (isolation tests). */
   newToken(workspace: string): Promise<string>;
   /** POST /graphql with the default token (or `token`). */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<{ data?: T; errors?: any[] }>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string | null,
+  ): Promise<{ data?: T; errors?: any[] }>;
   close(): Promise<void>;
 }
 

@@ -27,7 +27,9 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /** Creates an empty database (no migrations). */
-export async function createEmptyDatabase(prefix = 'ssg_t'): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function createEmptyDatabase(
+  prefix = 'ssg_t',
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE "${name}"`));
   return {

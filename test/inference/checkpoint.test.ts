@@ -27,7 +27,13 @@ test('imported checkpoint renders like the independent PyTorch reference', async
   const man = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
   assert.equal(man.untrained, false);
   assert.equal(man.source.kind, 'checkpoint');
-  assert.equal(man.source.sha256, crypto.createHash('sha256').update(fs.readFileSync(fixture('tiny.pt'))).digest('hex'));
+  assert.equal(
+    man.source.sha256,
+    crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(fixture('tiny.pt')))
+      .digest('hex'),
+  );
   assert.equal(man.config.size, 64);
   assert.deepEqual(man.config.transparent_dims, [10, 12]);
   assert.equal(man.components[7].name, 'hair');
@@ -54,7 +60,8 @@ test('imported checkpoint renders like the independent PyTorch reference', async
     await rt.close();
   }
   // mapping network
-  const z = npy('mapping_z.npy'), wRef = npy('mapping_w.npy');
+  const z = npy('mapping_z.npy'),
+    wRef = npy('mapping_w.npy');
   const s = await ort.InferenceSession.create(path.join(dir, 'mapping.onnx'));
   const out = await s.run({ z: new ort.Tensor('float32', z.data, z.shape) });
   assert.ok(relErr(out.w.data as Float32Array, wRef.data) < TOL);

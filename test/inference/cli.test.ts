@@ -3,14 +3,22 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { renderCommand, sampleCommand, benchCommand, importCheckpointCommand, UsageError } from '../../src/inference/cli.ts';
+import {
+  renderCommand,
+  sampleCommand,
+  benchCommand,
+  importCheckpointCommand,
+  UsageError,
+} from '../../src/inference/cli.ts';
 import { readNpy } from '../../src/inference/npy.ts';
 import { fixture, npy, relErr, tinyModelDir, tmpDir } from './helpers.ts';
 
 async function capture(fn: () => Promise<void>): Promise<string[]> {
   const lines: string[] = [];
   const orig = console.log;
-  console.log = (...a: unknown[]) => { lines.push(a.map(String).join(' ')); };
+  console.log = (...a: unknown[]) => {
+    lines.push(a.map(String).join(' '));
+  };
   try {
     await fn();
   } finally {
@@ -37,7 +45,8 @@ test('import-checkpoint, sample, render --npy, bench', async () => {
   const ref = npy('ref_image.npy');
   const n = 3 * 64 * 64;
   assert.ok(relErr(img.data.subarray(0, n), ref.data.subarray(0, n)) < 1e-3);
-  for (const f of ['segmentation.npy', 'coarse.npy', 'depth.npy', 'image_0.png', 'segmentation_1.png']) assert.ok(fs.existsSync(path.join(r, f)), f);
+  for (const f of ['segmentation.npy', 'coarse.npy', 'depth.npy', 'image_0.png', 'segmentation_1.png'])
+    assert.ok(fs.existsSync(path.join(r, f)), f);
   assert.equal(PNG.sync.read(fs.readFileSync(path.join(r, 'image_0.png'))).width, 64);
 
   // single W+ with truncation
@@ -47,10 +56,22 @@ test('import-checkpoint, sample, render --npy, bench', async () => {
 
   const lines = await capture(() => benchCommand(['--model', model, '--batch', '2', '--runs', '2']));
   const last = JSON.parse(lines[lines.length - 1]);
-  for (const k of ['ms_per_image', 'images_per_second', 'batch', 'runs', 'execution_provider', 'gflops_per_second', 'percent_of_peak']) assert.ok(k in last, k);
+  for (const k of [
+    'ms_per_image',
+    'images_per_second',
+    'batch',
+    'runs',
+    'execution_provider',
+    'gflops_per_second',
+    'percent_of_peak',
+  ])
+    assert.ok(k in last, k);
   assert.equal(last.batch, 2);
   assert.equal(last.execution_provider, 'cpu');
 
   await assert.rejects(renderCommand(['--model', model]), UsageError);
-  await assert.rejects(renderCommand(['--model', await tinyModelDir(), '--latent', fixture('float64.npy'), '--out', r2]), /float32/);
+  await assert.rejects(
+    renderCommand(['--model', await tinyModelDir(), '--latent', fixture('float64.npy'), '--out', r2]),
+    /float32/,
+  );
 });

@@ -10,10 +10,12 @@ import { tmpDir } from './helpers.ts';
 const sha = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 
 test('demo model is byte-for-byte reproducible and labelled untrained', async () => {
-  const a = tmpDir(), b = tmpDir();
+  const a = tmpDir(),
+    b = tmpDir();
   await buildDemoModel(a);
   await buildDemoModel(b);
-  for (const f of ['generator.onnx', 'mapping.onnx', 'manifest.json']) assert.equal(sha(path.join(a, f)), sha(path.join(b, f)), f);
+  for (const f of ['generator.onnx', 'mapping.onnx', 'manifest.json'])
+    assert.equal(sha(path.join(a, f)), sha(path.join(b, f)), f);
   const man = JSON.parse(fs.readFileSync(path.join(a, 'manifest.json'), 'utf8'));
   assert.equal(man.untrained, true);
   assert.equal(man.source.kind, 'demo');

@@ -11,11 +11,16 @@ test('split / phase / convtranspose upsampling forms agree with each other and t
   const ck = readTorchCheckpoint(fixture('tiny.pt'));
   const cfg = configFromArgs(ck.get('args'));
   const w = ck.stateDict('g_ema');
-  const lat = npy('latents.npy'), cm = npy('composition_mask.npy'), ref = npy('ref_image.npy');
+  const lat = npy('latents.npy'),
+    cm = npy('composition_mask.npy'),
+    ref = npy('ref_image.npy');
   const outs: Float32Array[] = [];
   for (const mode of ['split', 'phase', 'convtranspose'] as const) {
     const s = await ort.InferenceSession.create(buildGeneratorGraph(cfg, w, { upsample: mode }).bytes);
-    const o = await s.run({ latent: new ort.Tensor('float32', lat.data, lat.shape), composition_mask: new ort.Tensor('float32', cm.data, cm.shape) });
+    const o = await s.run({
+      latent: new ort.Tensor('float32', lat.data, lat.shape),
+      composition_mask: new ort.Tensor('float32', cm.data, cm.shape),
+    });
     outs.push(o.image.data as Float32Array);
     assert.ok(relErr(o.image.data as Float32Array, ref.data) < 1e-4, mode);
     await s.release();
@@ -26,12 +31,19 @@ test('split / phase / convtranspose upsampling forms agree with each other and t
 
 test('latent expansion table and positional features follow the spec', () => {
   const c = DEFAULT_CONFIG; // base 2, depth 6, local 10
-  assert.deepEqual([0, 5, 6, 9].map((j) => expandedRow(c, 0, j)), [2, 2, 3, 3]);
-  assert.deepEqual([0, 1, 2, 5, 6, 9].map((j) => expandedRow(c, 7, j)), [0, 1, 16, 16, 17, 17]);
+  assert.deepEqual(
+    [0, 5, 6, 9].map((j) => expandedRow(c, 0, j)),
+    [2, 2, 3, 3],
+  );
+  assert.deepEqual(
+    [0, 1, 2, 5, 6, 9].map((j) => expandedRow(c, 7, j)),
+    [0, 1, 16, 16, 17, 17],
+  );
   const f = positionalFeatures({ ...c, coarse_size: 4, size: 8 }); // L = 3 -> 14 channels
   assert.equal(f.length, 14 * 16);
   // pixel (y=0, x=3): x = 1, y = -1; channel order c, sin f0 c, cos f0 c, sin f1 c, ...
-  const p = 3, P = 16;
+  const p = 3,
+    P = 16;
   assert.equal(f[0 * P + p], 1);
   assert.equal(f[1 * P + p], -1);
   assert.ok(Math.abs(f[2 * P + p] - Math.sin(1)) < 1e-7);
@@ -40,7 +52,7 @@ test('latent expansion table and positional features follow the spec', () => {
   assert.ok(Math.abs(f[6 * P + p] - Math.sin(2)) < 1e-7);
 });
 
-test('expected tensor table of the authors\' 512 px config', () => {
+test("expected tensor table of the authors' 512 px config", () => {
   const t = expectedTensors({ ...DEFAULT_CONFIG, size: 512 });
   assert.deepEqual(t.get('render_net.convs.0.weight'), [512, 512, 3, 3]);
   assert.deepEqual(t.get('render_net.convs.4.weight'), [256, 1024, 3, 3]); // concat at 64

@@ -30,7 +30,8 @@ export function tmpDir(prefix = 'ssg-inf-'): string {
 /** max|a-b| / max|ref| */
 export function relErr(a: ArrayLike<number>, ref: ArrayLike<number>): number {
   if (a.length !== ref.length) throw new Error(`length ${a.length} != ${ref.length}`);
-  let md = 0, mr = 0;
+  let md = 0,
+    mr = 0;
   for (let i = 0; i < a.length; i++) {
     md = Math.max(md, Math.abs(a[i] - ref[i]));
     mr = Math.max(mr, Math.abs(ref[i]));

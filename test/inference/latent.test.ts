@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { swapComponents, interpolateComponents, truncate, resampleComponents, selectedRows, expandLatent, LatentError } from '../../src/inference/latent.ts';
+import {
+  swapComponents,
+  interpolateComponents,
+  truncate,
+  resampleComponents,
+  selectedRows,
+  expandLatent,
+  LatentError,
+} from '../../src/inference/latent.ts';
 
 const layout = { nLatent: 2 + 2 * 3, dim: 4, baseLayers: 2, numComponents: 3 };
 const n = layout.nLatent * layout.dim;
@@ -22,7 +30,10 @@ test('swap copies exactly the selected rows and leaves inputs untouched', () => 
   const r2 = resampleComponents(layout, A, B, { components: [], coarse: true, part: 'BOTH' });
   assert.deepEqual(row(r2, 0), row(B, 0));
   assert.deepEqual(row(r2, 2), row(A, 2));
-  assert.throws(() => swapComponents(layout, A, B.slice(1), { components: [0], coarse: false, part: 'BOTH' }), LatentError);
+  assert.throws(
+    () => swapComponents(layout, A, B.slice(1), { components: [0], coarse: false, part: 'BOTH' }),
+    LatentError,
+  );
   const bad = A.slice();
   bad[0] = NaN;
   assert.throws(() => swapComponents(layout, bad, B, { components: [0], coarse: false, part: 'BOTH' }), LatentError);
@@ -30,7 +41,10 @@ test('swap copies exactly the selected rows and leaves inputs untouched', () => 
 
 test('interpolate blends only the selected rows', () => {
   const m = interpolateComponents(layout, A, B, { components: [2], coarse: false, part: 'BOTH' }, 0.25);
-  assert.deepEqual(row(m, 6), row(A, 6).map((v, i) => 0.75 * v + 0.25 * row(B, 6)[i]));
+  assert.deepEqual(
+    row(m, 6),
+    row(A, 6).map((v, i) => 0.75 * v + 0.25 * row(B, 6)[i]),
+  );
   assert.deepEqual(row(m, 3), row(A, 3));
   const full = interpolateComponents(layout, A, B, { components: [0, 1, 2], coarse: true, part: 'BOTH' }, 1);
   assert.deepEqual(full, B);
@@ -52,6 +66,9 @@ test('expansion to K*local_layers rows per spec §2', () => {
   // background: shape (row 2) for j<3, texture (row 3) after
   assert.deepEqual([r(0, 0), r(0, 2), r(0, 3)], [row(A, 2), row(A, 2), row(A, 3)]);
   // k=2: coarse rows 0,1, then shape row 6, then texture row 7
-  assert.deepEqual([r(2, 0), r(2, 1), r(2, 2), r(2, 3), r(2, 4)], [row(A, 0), row(A, 1), row(A, 6), row(A, 7), row(A, 7)]);
+  assert.deepEqual(
+    [r(2, 0), r(2, 1), r(2, 2), r(2, 3), r(2, 4)],
+    [row(A, 0), row(A, 1), row(A, 6), row(A, 7), row(A, 7)],
+  );
   assert.equal(expandLatent(cfg, e), e);
 });

@@ -36,8 +36,14 @@ test('writeNpy is byte-identical to numpy for the same array', () => {
 });
 
 test('refuses other dtypes, fortran order, bad magic, truncation', () => {
-  assert.throws(() => readNpy(fs.readFileSync(fixture('float64.npy'))), (e: Error) => e instanceof NpyError && /'<f8'/.test(e.message) && /float32/.test(e.message));
-  assert.throws(() => readNpy(fs.readFileSync(fixture('fortran.npy'))), (e: Error) => e instanceof NpyError && /fortran_order/.test(e.message));
+  assert.throws(
+    () => readNpy(fs.readFileSync(fixture('float64.npy'))),
+    (e: Error) => e instanceof NpyError && /'<f8'/.test(e.message) && /float32/.test(e.message),
+  );
+  assert.throws(
+    () => readNpy(fs.readFileSync(fixture('fortran.npy'))),
+    (e: Error) => e instanceof NpyError && /fortran_order/.test(e.message),
+  );
   assert.throws(() => readNpy(Buffer.from('hello world, not npy')), /magic/);
   const b = fs.readFileSync(fixture('w_1xD.npy'));
   assert.throws(() => readNpy(b.subarray(0, b.length - 4)), /truncated/);
@@ -51,8 +57,14 @@ test('latentFromNpy: w [1,D] becomes W+ with all rows equal; shapes and finitene
   assert.equal(latentFromNpy(fs.readFileSync(fixture('wplus_1xNxD.npy')), layout).length, 27 * 32);
   assert.equal(latentFromNpy(fs.readFileSync(fixture('wplus_NxD.npy')), layout).length, 27 * 32);
   assert.throws(() => latentFromNpy(fs.readFileSync(fixture('latents.npy')), layout), /holds 2 latents/);
-  assert.throws(() => latentFromNpy(fs.readFileSync(fixture('nan.npy')), layout), (e: Error) => e instanceof LatentError && /non-finite/.test(e.message));
-  assert.throws(() => latentFromNpy(writeNpy(new Float32Array(26 * 32), [26, 32]), layout), (e: Error) => e instanceof LatentError && /\[26, 32\]/.test(e.message));
+  assert.throws(
+    () => latentFromNpy(fs.readFileSync(fixture('nan.npy')), layout),
+    (e: Error) => e instanceof LatentError && /non-finite/.test(e.message),
+  );
+  assert.throws(
+    () => latentFromNpy(writeNpy(new Float32Array(26 * 32), [26, 32]), layout),
+    (e: Error) => e instanceof LatentError && /\[26, 32\]/.test(e.message),
+  );
   assert.throws(() => latentFromNpy(fs.readFileSync(fixture('float64.npy')), layout), LatentError);
   const ex = latentsFromNpy(writeNpy(new Float32Array(2 * 52 * 32), [2, 52, 32]), layout, 52);
   assert.equal(ex.batch, 2);

@@ -34,32 +34,53 @@ function copyModel(): string {
 }
 
 test('load refuses a missing dir, missing/corrupt manifest, sha mismatch, unknown layout', async () => {
-  await assert.rejects(ModelRuntime.load(path.join(tmpDir(), 'nope')), (e: Error) => e instanceof ModelLoadError && /does not exist/.test(e.message));
+  await assert.rejects(
+    ModelRuntime.load(path.join(tmpDir(), 'nope')),
+    (e: Error) => e instanceof ModelLoadError && /does not exist/.test(e.message),
+  );
   const empty = tmpDir();
-  await assert.rejects(ModelRuntime.load(empty), (e: Error) => e instanceof ModelLoadError && /no manifest\.json/.test(e.message));
+  await assert.rejects(
+    ModelRuntime.load(empty),
+    (e: Error) => e instanceof ModelLoadError && /no manifest\.json/.test(e.message),
+  );
   const corrupt = copyModel();
   fs.writeFileSync(path.join(corrupt, 'manifest.json'), '{"format": "ssg-model/1", ');
-  await assert.rejects(ModelRuntime.load(corrupt), (e: Error) => e instanceof ModelLoadError && /corrupt/.test(e.message));
+  await assert.rejects(
+    ModelRuntime.load(corrupt),
+    (e: Error) => e instanceof ModelLoadError && /corrupt/.test(e.message),
+  );
   const sha = copyModel();
   const g = fs.readFileSync(path.join(sha, 'generator.onnx'));
   g[g.length - 10] ^= 0xff;
   fs.writeFileSync(path.join(sha, 'generator.onnx'), g);
-  await assert.rejects(ModelRuntime.load(sha), (e: Error) => e instanceof ModelLoadError && /sha256 mismatch for generator\.onnx/.test(e.message));
+  await assert.rejects(
+    ModelRuntime.load(sha),
+    (e: Error) => e instanceof ModelLoadError && /sha256 mismatch for generator\.onnx/.test(e.message),
+  );
   const lay = copyModel();
   const man = JSON.parse(fs.readFileSync(path.join(lay, 'manifest.json'), 'utf8'));
   man.layout.nLatent = 99;
   fs.writeFileSync(path.join(lay, 'manifest.json'), JSON.stringify(man));
-  await assert.rejects(ModelRuntime.load(lay), (e: Error) => e instanceof ModelLoadError && /unknown latent layout/.test(e.message));
+  await assert.rejects(
+    ModelRuntime.load(lay),
+    (e: Error) => e instanceof ModelLoadError && /unknown latent layout/.test(e.message),
+  );
   const missing = copyModel();
   fs.rmSync(path.join(missing, 'mapping.onnx'));
-  await assert.rejects(ModelRuntime.load(missing), (e: Error) => e instanceof ModelLoadError && /mapping\.onnx missing/.test(e.message));
+  await assert.rejects(
+    ModelRuntime.load(missing),
+    (e: Error) => e instanceof ModelLoadError && /mapping\.onnx missing/.test(e.message),
+  );
 });
 
 test('unavailable execution provider falls back to cpu with a log line', async () => {
   const logs: string[] = [];
   const r = await ModelRuntime.load(dir, { executionProviders: ['cuda', 'cpu'], log: (m) => logs.push(m) });
   assert.equal(r.executionProvider, 'cpu');
-  assert.ok(logs.some((l) => /cuda/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /cuda/.test(l)),
+    logs.join('\n'),
+  );
   await r.close();
 });
 
@@ -71,7 +92,10 @@ test('NaN / wrong-length latents and bad masks are refused before running', asyn
   const inf = A.slice();
   inf[3] = Infinity;
   await assert.rejects(rt.renderRaw([inf]), LatentError);
-  await assert.rejects(rt.render({ latent: A.slice(0, N - 1) }), (e: Error) => e instanceof LatentError && /expected 864/.test(e.message));
+  await assert.rejects(
+    rt.render({ latent: A.slice(0, N - 1) }),
+    (e: Error) => e instanceof LatentError && /expected 864/.test(e.message),
+  );
   await assert.rejects(rt.render({ latent: A, compositionMask: [1, 1] }), LatentError);
   assert.equal(rt.stats.batches, before);
 });
@@ -89,7 +113,11 @@ test('a batch of two equals two singles', async () => {
 
 test('concurrent render() calls are coalesced into one batched run', async () => {
   batches.length = 0;
-  const res = await Promise.all([rt.render({ latent: A }), rt.render({ latent: Bl }), rt.render({ latent: A, compositionMask: new Array(13).fill(1) })]);
+  const res = await Promise.all([
+    rt.render({ latent: A }),
+    rt.render({ latent: Bl }),
+    rt.render({ latent: A, compositionMask: new Array(13).fill(1) }),
+  ]);
   assert.deepEqual(batches, [3]);
   assert.ok(res[0].imagePng.equals(res[2].imagePng));
   assert.ok(!res[0].imagePng.equals(res[1].imagePng));
@@ -99,7 +127,8 @@ test('background-only composition mask: coarse mask is all background', async ()
   const mask = new Array(13).fill(0);
   mask[0] = 1;
   const raw = await rt.renderRaw([Bl], [mask]);
-  const S = raw.coarseSize, P = S * S;
+  const S = raw.coarseSize,
+    P = S * S;
   for (let p = 0; p < P; p++) {
     assert.ok(Math.abs(raw.coarse[p] - 1) < 1e-5, `m_0 at ${p} = ${(raw.coarse[p] + 1) / 2}`); // 2*1-1
     for (let k = 1; k < 13; k++) assert.ok(raw.coarse[k * P + p] < -1 + 1e-5);
@@ -113,7 +142,11 @@ test('swapping all components and coarse codes from B onto A renders B exactly',
   assert.deepEqual(a.image, b.image);
   assert.deepEqual(a.segmentation, b.segmentation);
   // and swapping only shape codes is not enough
-  const shapeOnly = swapComponents(rt.info.layout, A, Bl, { components: [...Array(13).keys()], coarse: true, part: 'SHAPE' });
+  const shapeOnly = swapComponents(rt.info.layout, A, Bl, {
+    components: [...Array(13).keys()],
+    coarse: true,
+    part: 'SHAPE',
+  });
   const c = await rt.renderRaw([shapeOnly]);
   assert.ok(relErr(c.image, b.image) > 1e-3);
 });
@@ -127,7 +160,7 @@ test('expanded codes [K*local_layers, D] render like the W+ they expand', async 
   assert.ok(relErr(a.image, b.image) < 1e-6);
 });
 
-test('changing one texture code changes the fused feature only through that component\'s mask', async () => {
+test("changing one texture code changes the fused feature only through that component's mask", async () => {
   const ck = readTorchCheckpoint(fixture('tiny.pt'));
   const cfg = configFromArgs(ck.get('args'));
   const g = buildGeneratorGraph(cfg, ck.stateDict('g_ema'), { debugOutputs: true });
@@ -136,23 +169,31 @@ test('changing one texture code changes the fused feature only through that comp
   const texRow = cfg.base_layers + 2 * k + 1;
   const A2 = A.slice();
   for (let d = 0; d < 32; d++) A2[texRow * 32 + d] = Bl[texRow * 32 + d];
-  const run = async (l: Float32Array) => s.run({
-    latent: new ort.Tensor('float32', l, [1, 27, 32]),
-    composition_mask: new ort.Tensor('float32', new Float32Array(13).fill(1), [1, 13]),
-  });
-  const o1 = await run(A), o2 = await run(A2);
-  const S = 16, P = S * S, Cc = 16;
-  const F1 = o1.fused.data as Float32Array, F2 = o2.fused.data as Float32Array;
+  const run = async (l: Float32Array) =>
+    s.run({
+      latent: new ort.Tensor('float32', l, [1, 27, 32]),
+      composition_mask: new ort.Tensor('float32', new Float32Array(13).fill(1), [1, 13]),
+    });
+  const o1 = await run(A),
+    o2 = await run(A2);
+  const S = 16,
+    P = S * S,
+    Cc = 16;
+  const F1 = o1.fused.data as Float32Array,
+    F2 = o2.fused.data as Float32Array;
   const W = o1.fusion_weights.data as Float32Array;
-  const f1 = o1.local_feat.data as Float32Array, f2 = o2.local_feat.data as Float32Array;
+  const f1 = o1.local_feat.data as Float32Array,
+    f2 = o2.local_feat.data as Float32Array;
   assert.deepEqual(o1.depth.data, o2.depth.data); // texture does not touch depth
-  let maxRes = 0, maxDiff = 0;
-  for (let c = 0; c < Cc; c++) for (let p = 0; p < P; p++) {
-    const dF = F2[c * P + p] - F1[c * P + p];
-    const pred = W[k * P + p] * (f2[(k * Cc + c) * P + p] - f1[(k * Cc + c) * P + p]);
-    maxRes = Math.max(maxRes, Math.abs(dF - pred));
-    maxDiff = Math.max(maxDiff, Math.abs(dF));
-  }
+  let maxRes = 0,
+    maxDiff = 0;
+  for (let c = 0; c < Cc; c++)
+    for (let p = 0; p < P; p++) {
+      const dF = F2[c * P + p] - F1[c * P + p];
+      const pred = W[k * P + p] * (f2[(k * Cc + c) * P + p] - f1[(k * Cc + c) * P + p]);
+      maxRes = Math.max(maxRes, Math.abs(dF - pred));
+      maxDiff = Math.max(maxDiff, Math.abs(dF));
+    }
   assert.ok(maxDiff > 1e-3, 'texture change must change F');
   assert.ok(maxRes < 1e-4 * Math.max(1, maxDiff), `F diff not explained by w_k * df_k: ${maxRes}`);
   // fused feature of the reference implementation (first fixture latent, mask all ones)
@@ -189,7 +230,9 @@ test('render() returns valid PNGs of the right size, coloured with the class col
 });
 
 test('sample(): seeded, all rows equal, truncation toward w_avg', async () => {
-  const a = await rt.sample(42), b = await rt.sample(42), c = await rt.sample(43);
+  const a = await rt.sample(42),
+    b = await rt.sample(42),
+    c = await rt.sample(43);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
   assert.equal(a.length, N);

@@ -36,7 +36,14 @@ async function allOperations(): Promise<Sent[]> {
     () => client.project('p'),
     () => client.face('f'),
     () => client.createFace({ projectId: 'p', name: 'n', seed: 1, truncation: 0.7 }),
-    () => client.swapComponents({ targetFaceId: 'a', sourceFaceId: 'b', components: ['hair'], part: 'BOTH', expectedHeadId: 'e' }),
+    () =>
+      client.swapComponents({
+        targetFaceId: 'a',
+        sourceFaceId: 'b',
+        components: ['hair'],
+        part: 'BOTH',
+        expectedHeadId: 'e',
+      }),
     () => client.undo('f', 'e'),
     () => client.redo('f', 'e'),
     () => client.revertTo('e', 'f', 'e2'),
@@ -56,9 +63,17 @@ describe('plugin GraphQL operations', () => {
     for (const op of sent) {
       const doc = parse(op.query);
       const errors = validate(schema, doc);
-      assert.deepEqual(errors.map((e) => e.message), [], op.query);
+      assert.deepEqual(
+        errors.map((e) => e.message),
+        [],
+        op.query,
+      );
       const limits = checkLimits(schema, doc, op.variables);
-      assert.deepEqual(limits.map((e) => e.message), [], op.query);
+      assert.deepEqual(
+        limits.map((e) => e.message),
+        [],
+        op.query,
+      );
       assert.equal(op.url, 'http://localhost:4000/graphql');
       assert.equal(op.headers.authorization, 'Bearer tok');
     }
@@ -79,12 +94,20 @@ describe('plugin GraphQL operations', () => {
     const down = new SsgClient('http://127.0.0.1:9', 't', (async () => {
       throw new TypeError('Failed to fetch');
     }) as unknown as typeof fetch);
-    await assert.rejects(down.models(), (err: { kind: string; message: string }) => err.kind === 'network' && /reach/.test(err.message));
+    await assert.rejects(
+      down.models(),
+      (err: { kind: string; message: string }) => err.kind === 'network' && /reach/.test(err.message),
+    );
 
-    const failed = recordingClient({ data: { job: { id: 'j', status: 'FAILED', error: 'out of memory', attempts: 3, render: null } } });
-    await assert.rejects(failed.client.waitForJob('j', () => {}, { intervalMs: 1 }), (err: { kind: string; message: string }) => {
-      return err.kind === 'job' && /out of memory/.test(err.message);
+    const failed = recordingClient({
+      data: { job: { id: 'j', status: 'FAILED', error: 'out of memory', attempts: 3, render: null } },
     });
+    await assert.rejects(
+      failed.client.waitForJob('j', () => {}, { intervalMs: 1 }),
+      (err: { kind: string; message: string }) => {
+        return err.kind === 'job' && /out of memory/.test(err.message);
+      },
+    );
   });
 
   it('normalizes server URLs', () => {

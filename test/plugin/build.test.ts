@@ -33,7 +33,9 @@ describe('figma plugin build', () => {
     assert.equal(codeFile, path.join(PLUGIN_DIR, m.main));
     assert.equal(uiFile, path.join(PLUGIN_DIR, m.ui));
     for (const f of [codeFile, uiFile]) assert.ok(existsSync(f) && statSync(f).size > 1000, `${f} was built`);
-    const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     assert.match(pkg.scripts.build, /scripts\/build\.mjs/);
 
     // code.js: one classic script for Figma's sandbox (no module syntax, no network).

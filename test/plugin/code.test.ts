@@ -104,7 +104,10 @@ describe('figma plugin main thread', () => {
     assert.equal(node.width, 256);
     assert.equal(node.height, 256);
     // Selected and scrolled into view; the UI hears about the selection.
-    assert.deepEqual(fake.page.selection.map((n: FakeNode) => n.id), [node.id]);
+    assert.deepEqual(
+      fake.page.selection.map((n: FakeNode) => n.id),
+      [node.id],
+    );
     assert.deepEqual(fake.log.scrolledTo.at(-1), [node.id]);
     const sel = await fake.nextToUi((m) => m.type === 'selection', 2000, 0);
     assert.equal(sel.node.faceId, 'face-1');
@@ -239,7 +242,10 @@ describe('figma plugin main thread', () => {
     const { answer } = await place(fake);
     fake.select([]);
     await fake.fromUi({ type: 'select-node', nodeId: answer.node.nodeId });
-    assert.deepEqual(fake.page.selection.map((n: FakeNode) => n.id), [answer.node.nodeId]);
+    assert.deepEqual(
+      fake.page.selection.map((n: FakeNode) => n.id),
+      [answer.node.nodeId],
+    );
 
     await fake.fromUi({ type: 'select-node', nodeId: '9:999' });
     assert.match(fake.log.notifications.at(-1)!.message, /no longer/);

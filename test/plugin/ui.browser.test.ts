@@ -41,7 +41,10 @@ async function startHarnessServer(): Promise<void> {
   });
   const files: Record<string, [string, string | Uint8Array]> = {
     '/harness.html': ['text/html', await readFile(path.join(PROJECT_ROOT, 'test', 'plugin', 'harness.html'), 'utf8')],
-    '/figma-theme.css': ['text/css', await readFile(path.join(PROJECT_ROOT, 'test', 'plugin', 'figma-theme.css'), 'utf8')],
+    '/figma-theme.css': [
+      'text/css',
+      await readFile(path.join(PROJECT_ROOT, 'test', 'plugin', 'figma-theme.css'), 'utf8'),
+    ],
     '/code.js': ['text/javascript', await readFile(codeFile, 'utf8')],
     '/ui.html': ['text/html', await readFile(uiFile, 'utf8')],
     '/fake-figma.js': ['text/javascript', fake.outputFiles[0].text],
@@ -64,7 +67,9 @@ async function openPlugin(opts: { theme?: 'light' | 'dark'; clientStorage?: Reco
   });
   if (process.env.PLUGIN_DEBUG) {
     page.on('console', (m) => console.error(`[browser ${m.type()}] ${m.text()}`));
-    page.on('requestfailed', (r) => console.error(`[request failed] ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+    page.on('requestfailed', (r) =>
+      console.error(`[request failed] ${r.method()} ${r.url()} ${r.failure()?.errorText}`),
+    );
     page.on('response', (r) => console.error(`[response] ${r.status()} ${r.request().method()} ${r.url()}`));
   }
   await page.addInitScript((storage) => {
@@ -112,7 +117,9 @@ async function connect(frame: Frame, url: string, token: string) {
 }
 
 async function headEditId(faceId: string): Promise<string> {
-  const r = await app.gql<{ face: { head: { id: string } } }>(`query($id: ID!) { face(id: $id) { head { id } } }`, { id: faceId });
+  const r = await app.gql<{ face: { head: { id: string } } }>(`query($id: ID!) { face(id: $id) { head { id } } }`, {
+    id: faceId,
+  });
   assert.ok(r.data, JSON.stringify(r.errors));
   return r.data.face.head.id;
 }
@@ -170,23 +177,32 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     }
     // Thumbnails arrive (fetched with the token, shown as blob: URLs).
     await frame.waitForFunction(
-      () => Array.from(document.querySelectorAll('#face-grid img.thumb')).filter((i) => (i as HTMLImageElement).src.startsWith('blob:')).length === 2,
+      () =>
+        Array.from(document.querySelectorAll('#face-grid img.thumb')).filter((i) =>
+          (i as HTMLImageElement).src.startsWith('blob:'),
+        ).length === 2,
       undefined,
       { timeout: RENDER_TIMEOUT },
     );
-    const projects = await app.gql<{ projects: { edges: { node: { id: string; faces: { edges: { node: { id: string; name: string } }[] } } }[] } }>(
-      `{ projects(first: 5) { edges { node { id faces(first: 5) { edges { node { id name } } } } } } }`,
-    );
+    const projects = await app.gql<{
+      projects: { edges: { node: { id: string; faces: { edges: { node: { id: string; name: string } }[] } } }[] };
+    }>(`{ projects(first: 5) { edges { node { id faces(first: 5) { edges { node { id name } } } } } } }`);
     assert.ok(projects.data, JSON.stringify(projects.errors));
-    const faces = Object.fromEntries(projects.data.projects.edges[0].node.faces.edges.map((e) => [e.node.name, e.node.id]));
+    const faces = Object.fromEntries(
+      projects.data.projects.edges[0].node.faces.edges.map((e) => [e.node.name, e.node.id]),
+    );
     assert.ok(faces.Ada && faces.Grace);
 
     // Target Ada (first face), source Grace; tick components from the model.
     assert.equal(await frame.getAttribute(`[data-face-id="${faces.Ada}"]`, 'aria-pressed'), 'true');
     assert.equal(await frame.inputValue('#source-select'), faces.Grace);
-    const models = await app.gql<{ models: { components: { name: string }[] }[] }>(`{ models { components { name } } }`);
+    const models = await app.gql<{ models: { components: { name: string }[] }[] }>(
+      `{ models { components { name } } }`,
+    );
     const componentNames = models.data!.models[0].components.map((c) => c.name);
-    const chipValues = await frame.$$eval('#component-list input', (els) => els.map((e) => (e as HTMLInputElement).value));
+    const chipValues = await frame.$$eval('#component-list input', (els) =>
+      els.map((e) => (e as HTMLInputElement).value),
+    );
     assert.deepEqual(chipValues, ['coarse', ...componentNames], 'components come from the model, plus coarse');
     const [c1, c2] = componentNames.filter((n) => n !== 'background');
     await frame.check(`#component-list input[value="${c1}"]`);
@@ -218,7 +234,10 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
       projectId: projects.data.projects.edges[0].node.id,
       faceName: 'Ada',
     });
-    assert.deepEqual(node.children.map((c) => [c.name, c.overlay, c.fills[0]]), [['Segmentation', 'segmentation', 'IMAGE']]);
+    assert.deepEqual(
+      node.children.map((c) => [c.name, c.overlay, c.fills[0]]),
+      [['Segmentation', 'segmentation', 'IMAGE']],
+    );
     const placeMsg = (await fromUi(page)).find((m) => m.type === 'place-result');
     assert.equal(placeMsg.targetNodeId, null, 'first result: a new node');
 
@@ -239,9 +258,13 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     await frame.check('#part-group input[value="TEXTURE"]');
     await frame.waitForFunction(() => !(document.getElementById('swap-btn') as HTMLButtonElement).disabled);
     await frame.getByRole('button', { name: 'Swap', exact: true }).click();
-    await page.waitForFunction(() => (window as any).__fake.log.toUi.filter((m: any) => m.type === 'placed').length === 2, undefined, {
-      timeout: RENDER_TIMEOUT,
-    });
+    await page.waitForFunction(
+      () => (window as any).__fake.log.toUi.filter((m: any) => m.type === 'placed').length === 2,
+      undefined,
+      {
+        timeout: RENDER_TIMEOUT,
+      },
+    );
     const swap2 = await headEditId(faces.Ada);
     assert.notEqual(swap2, swap1);
     nodes = await canvas(page);
@@ -290,7 +313,9 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     await page.evaluate(() => (window as any).__select(null));
     await page.evaluate((id) => (window as any).__select(id), node.id);
     await frame.waitForSelector(`[data-face-id="${faces.Ada}"][aria-pressed="true"]`);
-    await frame.waitForFunction(() => /updated in place/.test(document.getElementById('linked-note')?.textContent ?? ''));
+    await frame.waitForFunction(() =>
+      /updated in place/.test(document.getElementById('linked-note')?.textContent ?? ''),
+    );
 
     // A tall screenshot of the whole panel for the README.
     const fullHeight = await frame.evaluate(() => document.documentElement.scrollHeight);
@@ -305,7 +330,9 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     await copyFile(full, DOCS_SCREENSHOT);
 
     // Nothing overflows horizontally at the default 360 px width.
-    const overflow = await frame.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await frame.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     assert.ok(overflow <= 0, `the UI overflows horizontally by ${overflow}px`);
 
     // Conflict: another designer undoes Ada while this UI still shows the old head.
@@ -336,7 +363,10 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     const bg = await frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(bg, 'rgb(44, 44, 44)', 'dark theme colours from --figma-color-bg');
     await frame.waitForFunction(
-      () => Array.from(document.querySelectorAll('#face-grid img.thumb')).every((i) => (i as HTMLImageElement).src.startsWith('blob:')),
+      () =>
+        Array.from(document.querySelectorAll('#face-grid img.thumb')).every((i) =>
+          (i as HTMLImageElement).src.startsWith('blob:'),
+        ),
       undefined,
       { timeout: RENDER_TIMEOUT },
     );
@@ -354,7 +384,9 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     await shot(page.locator('iframe'), '09-token-refused');
 
     await connect(frame, 'http://127.0.0.1:9', app.token);
-    await frame.waitForFunction(() => /Can't reach the server/.test(document.getElementById('banner-text')?.textContent ?? ''));
+    await frame.waitForFunction(() =>
+      /Can't reach the server/.test(document.getElementById('banner-text')?.textContent ?? ''),
+    );
     assert.equal(await frame.getByRole('button', { name: 'Retry', exact: true }).count(), 1);
     await shot(page.locator('iframe'), '10-unreachable');
     // Nothing was saved for a failed connection.

@@ -49,7 +49,10 @@ test('a port already in use', async () => {
   try {
     const r = await runSsg(['start'], { DATABASE_URL: db.url, PORT: String(port), SSG_MODELS_DIR: TEST_MODELS_DIR });
     assert.notEqual(r.code, 0);
-    assert.equal(oneLine(r.stderr), `ssg: port ${port} is already in use; stop the other process or set PORT to a free port`);
+    assert.equal(
+      oneLine(r.stderr),
+      `ssg: port ${port} is already in use; stop the other process or set PORT to a free port`,
+    );
   } finally {
     blocker.close();
     await db.drop();

@@ -94,6 +94,9 @@ test('start on the embedded database, create a token, restart, find the data aga
   });
   const body = (await res.json()) as { data?: { models: { untrained: boolean }[] }; errors?: unknown };
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  assert.ok(body.data!.models.some((m) => m.untrained), 'the demo model is served and labelled untrained');
+  assert.ok(
+    body.data!.models.some((m) => m.untrained),
+    'the demo model is served and labelled untrained',
+  );
   assert.equal(await stop(second.child), 0, second.output());
 });

@@ -175,7 +175,8 @@ export class SsgClient {
     } catch {
       throw new ApiError('network', `Can't reach the server at ${this.serverUrl} to load an image.`);
     }
-    if (res.status === 401) throw new ApiError('auth', 'The server refused your token for an image.', 'UNAUTHENTICATED');
+    if (res.status === 401)
+      throw new ApiError('auth', 'The server refused your token for an image.', 'UNAUTHENTICATED');
     if (!res.ok) throw new ApiError('server', `Loading an image failed (${res.status}).`);
     return new Uint8Array(await res.arrayBuffer());
   }

@@ -146,7 +146,10 @@ function showError(err: unknown, retry?: () => void): void {
         return;
       }
       case 'job':
-        showBanner(err.message, [...(retry ? [{ label: 'Try again', run: () => (clearBanner(), retry()) }] : []), dismiss]);
+        showBanner(err.message, [
+          ...(retry ? [{ label: 'Try again', run: () => (clearBanner(), retry()) }] : []),
+          dismiss,
+        ]);
         return;
       default:
         showBanner(err.message, [dismiss]);
@@ -276,7 +279,8 @@ async function connect(settings: Settings): Promise<void> {
     }
     await onSelection();
   } catch (err) {
-    if (!(err instanceof ApiError && (err.kind === 'network' || err.kind === 'auth'))) setConnStatus(false, 'Not connected');
+    if (!(err instanceof ApiError && (err.kind === 'network' || err.kind === 'auth')))
+      setConnStatus(false, 'Not connected');
     showError(err, () => void connect(settings));
   } finally {
     btn.disabled = false;
@@ -608,7 +612,13 @@ function renderComponents(): void {
 }
 
 function cssColor(color: string): string {
-  return /^#?[0-9a-f]{3,8}$/i.test(color) ? (color.startsWith('#') ? color : `#${color}`) : /^[\w(),.\s%]+$/.test(color) ? color : 'transparent';
+  return /^#?[0-9a-f]{3,8}$/i.test(color)
+    ? color.startsWith('#')
+      ? color
+      : `#${color}`
+    : /^[\w(),.\s%]+$/.test(color)
+      ? color
+      : 'transparent';
 }
 
 function selectedPart(): ComponentPart {
@@ -663,12 +673,22 @@ async function buildLayers(render: Render, components: string[]): Promise<Overla
   const client = state.client!;
   const layers: OverlayLayer[] = [];
   if ($input('layer-seg').checked && render.segmentationUrl) {
-    layers.push({ key: 'segmentation', name: 'Segmentation', png: await imageBytes(render.segmentationUrl), opacity: 0.6 });
+    layers.push({
+      key: 'segmentation',
+      name: 'Segmentation',
+      png: await imageBytes(render.segmentationUrl),
+      opacity: 0.6,
+    });
   }
   if ($input('layer-depth').checked) {
     for (const c of components.filter((x) => x !== 'coarse')) {
       try {
-        layers.push({ key: `depth:${c}`, name: `Depth · ${c}`, png: await imageBytes(client.depthUrl(render.id, c)), opacity: 1 });
+        layers.push({
+          key: `depth:${c}`,
+          name: `Depth · ${c}`,
+          png: await imageBytes(client.depthUrl(render.id, c)),
+          opacity: 1,
+        });
       } catch {
         send({ type: 'notify', message: `No depth map for "${c}" on this render.` });
       }
@@ -678,7 +698,12 @@ async function buildLayers(render: Render, components: string[]): Promise<Overla
 }
 
 /** Puts the face's image (at `editId`) on the canvas: updates the linked node, or makes a new one. */
-async function placeOnCanvas(face: { id: string; name: string }, editId: string, render: Render, components: string[]): Promise<LinkedNode> {
+async function placeOnCanvas(
+  face: { id: string; name: string },
+  editId: string,
+  render: Render,
+  components: string[],
+): Promise<LinkedNode> {
   const client = state.client!;
   const png = await imageBytes(render.imageUrl);
   return place({
@@ -812,7 +837,7 @@ function renderHistory(): void {
   const line = new Set<string>();
   for (let e: EditNode | undefined = face.head; e; e = e.parent ? byId.get(e.parent.id) : undefined) line.add(e.id);
   const redo = new Set<string>();
-  for (let e: EditNode | undefined = face.head; e && e.children.length; ) {
+  for (let e: EditNode | undefined = face.head; e && e.children.length;) {
     const kids: EditNode[] = e.children.map((c) => byId.get(c.id)).filter((x): x is EditNode => !!x);
     kids.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     e = kids[0];
@@ -839,13 +864,7 @@ function renderHistory(): void {
           'span',
           { class: 'meta' },
           h('span', {}, h('span', { class: 'op' }, text), isHead ? h('span', { class: 'tag' }, 'CURRENT') : null),
-          h(
-            'span',
-            { class: 'time' },
-            time,
-            redo.has(edit.id) ? ' · redo' : '',
-            !onLine ? ' · other branch' : '',
-          ),
+          h('span', { class: 'time' }, time, redo.has(edit.id) ? ' · redo' : '', !onLine ? ' · other branch' : ''),
           branches > 1 ? h('span', { class: 'branch' }, `Branch point · ${branches} branches`) : null,
         ),
         isHead
@@ -856,7 +875,8 @@ function renderHistory(): void {
                 class: 'btn btn-secondary btn-small',
                 type: 'button',
                 'aria-label': `Revert to ${text}, ${time}`,
-                onclick: () => void historyMove(() => state.client!.revertTo(edit.id, face.id, seenHeadId(face.id)), 'Reverted'),
+                onclick: () =>
+                  void historyMove(() => state.client!.revertTo(edit.id, face.id, seenHeadId(face.id)), 'Reverted'),
               },
               'Revert',
             ),
