@@ -4,7 +4,7 @@
 // - otherwise: an embedded PostgreSQL is started in a temporary directory for this run.
 // A migrated template database is made once; each test file clones it (CREATE DATABASE ... TEMPLATE).
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,7 @@ if (process.env.DATABASE_URL) {
   register();
   const { startEmbeddedPostgres } = await import('../src/db/database.ts');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ssg-test-pg-'));
+  await chmod(dir, 0o755); // as root, PostgreSQL runs as the `postgres` user, which must reach it
   const db = await startEmbeddedPostgres(dir, 'postgres');
   adminUrl = db.url;
   stopEmbedded = async () => {

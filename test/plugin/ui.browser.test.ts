@@ -20,6 +20,7 @@ import { PROJECT_ROOT, buildPlugin } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts', 'plugin');
+// Set SSG_UPDATE_DOCS_SCREENSHOT=1 to refresh the README's screenshot from this run.
 const DOCS_SCREENSHOT = path.join(PROJECT_ROOT, 'docs', 'plugin-screenshot.png');
 const RENDER_TIMEOUT = 90_000;
 
@@ -326,8 +327,7 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     await page.evaluate(() => document.querySelector('iframe')!.setAttribute('height', '560'));
     await page.setViewportSize({ width: 420, height: 640 });
     await shot(page.locator('iframe'), '06-default-size');
-    await mkdir(path.dirname(DOCS_SCREENSHOT), { recursive: true });
-    await copyFile(full, DOCS_SCREENSHOT);
+    if (process.env.SSG_UPDATE_DOCS_SCREENSHOT === '1') await copyFile(full, DOCS_SCREENSHOT);
 
     // Nothing overflows horizontally at the default 360 px width.
     const overflow = await frame.evaluate(
