@@ -117,6 +117,10 @@ const commands: Record<string, Command> = {
 
 class UsageError extends Error {}
 
+// Errors that describe the user's input or files (their messages name the problem); matched by
+// name so this module does not load onnxruntime just to recognise them.
+const USER_ERRORS = new Set(['UsageError', 'ModelLoadError', 'CheckpointError', 'NpyError', 'LatentError']);
+
 function describeModel(m: { name: string; resolution: number; untrained: boolean }): string {
   return `${m.name} (${m.resolution} px${m.untrained ? ', UNTRAINED demo weights' : ''})`;
 }
@@ -154,7 +158,7 @@ async function main(): Promise<void> {
 
 main().catch((err: Error) => {
   // Configuration problems are the user's to fix: one line, no stack.
-  if (err instanceof ConfigError || err instanceof UsageError || (err as { userFacing?: boolean }).userFacing) {
+  if (err instanceof ConfigError || err instanceof UsageError || USER_ERRORS.has(err.name)) {
     console.error(`ssg: ${err.message}`);
   } else {
     console.error(err);
