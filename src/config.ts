@@ -40,6 +40,15 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   return n;
 }
 
+/** "cuda, cpu" -> ['cuda', 'cpu']; undefined when unset or empty. */
+export function parseExecutionProviders(value: string | undefined): string[] | undefined {
+  const list = (value ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  return list.length ? list : undefined;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const dataDir = path.resolve(cwd, env.SSG_DATA_DIR || '.ssg');
   const port = intFrom(env, 'PORT', 4000);
@@ -56,10 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     modelsDir: path.resolve(cwd, env.SSG_MODELS_DIR || path.join(dataDir, 'models')),
     runWorker: workerFlag === '1' || workerFlag === 'true',
     workerConcurrency: intFrom(env, 'SSG_WORKER_CONCURRENCY', 8, 1),
-    executionProviders: (env.SSG_EXECUTION_PROVIDERS || 'cpu')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
+    executionProviders: parseExecutionProviders(env.SSG_EXECUTION_PROVIDERS) ?? ['cpu'],
     batchWindowMs: intFrom(env, 'SSG_BATCH_WINDOW_MS', 3),
     maxBatch: intFrom(env, 'SSG_MAX_BATCH', 8, 1),
     logLevel: env.LOG_LEVEL || 'info',

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import * as ort from 'onnxruntime-node';
+import { parseExecutionProviders } from '../config.ts';
 import { MANIFEST_FORMAT, type Manifest } from './model-dir.ts';
 import { LatentError, assertFinite, broadcastW, truncate } from './latent.ts';
 import { argmaxClasses, colourise, encodeGray, encodeRgb, imageToRgb, normaliseGray } from './png.ts';
@@ -64,14 +65,9 @@ function sha256File(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
+/** SSG_EXECUTION_PROVIDERS, for callers without a Config (the model CLI commands). */
 export function providersFromEnv(): string[] | undefined {
-  const v = process.env.SSG_EXECUTION_PROVIDERS;
-  if (!v) return undefined;
-  const list = v
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
-  return list.length ? list : undefined;
+  return parseExecutionProviders(process.env.SSG_EXECUTION_PROVIDERS);
 }
 
 export class ModelRuntime {
