@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { PLUGIN_DIR, PROJECT_ROOT, buildPlugin, readManifest } from './helpers.ts';
 
 describe('figma plugin build', () => {
-  it('has a manifest Figma accepts, with localhost and the server domain in networkAccess', () => {
+  it('has a manifest Figma accepts, with localhost and the server domain (HTTP and WebSocket) in networkAccess', () => {
     const m = readManifest();
     assert.equal(m.name, 'ssg-studio');
     assert.equal(m.api, '1.0.0');
@@ -24,6 +24,15 @@ describe('figma plugin build', () => {
       'a server domain (https) is allowed',
     );
     assert.ok(net.devAllowedDomains?.includes('http://localhost:4000'));
+    // Render progress comes over a WebSocket at the same /graphql URL. Figma's allowedDomains are
+    // CSP sources: an http(s) entry does not reliably cover ws(s), so each domain is listed with
+    // its WebSocket scheme too (http → ws, https → wss).
+    for (const list of [net.allowedDomains, net.devAllowedDomains ?? []]) {
+      for (const d of list.filter((x) => /^https?:\/\//.test(x))) {
+        const ws = d.replace(/^http/, 'ws');
+        assert.ok(list.includes(ws), `${ws} is listed next to ${d} (WebSocket subscriptions)`);
+      }
+    }
     assert.ok(net.reasoning && net.reasoning.length > 20, 'reasoning explains the network access');
   });
 

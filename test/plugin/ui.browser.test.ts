@@ -59,9 +59,30 @@ async function startHarnessServer(): Promise<void> {
   harnessUrl = `http://127.0.0.1:${(harness.address() as AddressInfo).port}`;
 }
 
-async function openPlugin(opts: { theme?: 'light' | 'dark'; clientStorage?: Record<string, unknown> } = {}) {
+async function openPlugin(
+  opts: { theme?: 'light' | 'dark'; clientStorage?: Record<string, unknown>; blockWebSockets?: boolean } = {},
+) {
   const page = await browser.newPage({ viewport: { width: 420, height: 640 }, deviceScaleFactor: 2 });
+  // A network that refuses WebSockets: every connection is closed before it opens.
+  if (opts.blockWebSockets) await page.routeWebSocket(/./, (ws) => void ws.close({ code: 1006 }));
   const problems: string[] = [];
+  // WebSockets of the page and its frames (the UI's subscriptions), with the frames they carried.
+  const sockets: { url: string; received: string[]; sent: string[] }[] = [];
+  page.on('websocket', (ws) => {
+    const s = { url: ws.url(), received: [] as string[], sent: [] as string[] };
+    sockets.push(s);
+    ws.on('framereceived', (f) => s.received.push(String(f.payload)));
+    ws.on('framesent', (f) => s.sent.push(String(f.payload)));
+  });
+  // Names of the GraphQL operations the UI sent over HTTP.
+  const operations: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() !== 'POST' || !r.url().endsWith('/graphql')) return;
+    const m = /^\s*(?:query|mutation)\s+(\w+)/.exec(
+      (JSON.parse(r.postData() ?? '{}') as { query?: string }).query ?? '',
+    );
+    if (m) operations.push(m[1]);
+  });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
@@ -79,7 +100,7 @@ async function openPlugin(opts: { theme?: 'light' | 'dark'; clientStorage?: Reco
   await page.goto(`${harnessUrl}/harness.html?theme=${opts.theme ?? 'light'}`);
   await page.waitForFunction(() => (window as unknown as { __harnessReady?: boolean }).__harnessReady === true);
   const frame = await waitForUiFrame(page);
-  return { page, frame, problems };
+  return { page, frame, problems, sockets, operations };
 }
 
 async function waitForUiFrame(page: Page): Promise<Frame> {
@@ -147,7 +168,7 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
   });
 
   it('connect, project, faces, swap onto the canvas, update in place, undo, revert and branches', async () => {
-    const { page, frame, problems } = await openPlugin();
+    const { page, frame, problems, sockets, operations } = await openPlugin();
     await shot(page.locator('iframe'), '01-connect');
 
     // Connect: the settings go to clientStorage through the main thread.
@@ -251,6 +272,24 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     assert.equal(await frame.getAttribute('#history-list li:first-child', 'data-operation'), 'SWAP');
     await frame.waitForSelector('#progress', { state: 'hidden' });
     await shot(page.locator('iframe'), '02-after-swap');
+
+    // The swap's progress came over the graphql-ws subscription, not by polling job(id).
+    assert.equal(await frame.getAttribute('#progress', 'data-via'), 'websocket');
+    const wsUrl = `${app.url.replace(/^http/, 'ws')}/graphql`;
+    const socket = sockets.find((s) => s.url === wsUrl);
+    assert.ok(socket, `the UI opened a WebSocket to ${wsUrl} (saw ${sockets.map((s) => s.url).join(', ') || 'none'})`);
+    const sent = socket.sent.map((f) => JSON.parse(f) as { type: string; payload?: any });
+    assert.deepEqual(sent[0], { type: 'connection_init', payload: { authorization: `Bearer ${app.token}` } });
+    assert.ok(
+      sent.some((m) => m.type === 'subscribe' && /jobUpdated/.test(m.payload.query)),
+      'subscribed to jobUpdated',
+    );
+    const updates = socket.received
+      .map((f) => JSON.parse(f) as { type: string; payload?: any })
+      .filter((m) => m.type === 'next' && m.payload?.data?.jobUpdated)
+      .map((m) => m.payload.data.jobUpdated.status as string);
+    assert.ok(updates.includes('SUCCEEDED'), `job updates over the WebSocket: ${updates.join(', ')}`);
+    assert.ok(!operations.includes('PluginJob'), `no job(id) polling: ${operations.join(', ')}`);
 
     // Second swap with the node selected (it was selected on placement): updated in place.
     await frame.getByLabel('Segmentation mask').uncheck();
@@ -372,6 +411,126 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     );
     await shot(page.locator('iframe'), '08-dark');
     assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('shows older edits page by page, keyboard-reachable, with branch markers right across pages', async () => {
+    // A face with 61 edits: created, then 60 truncation changes (cheap renders), through the API.
+    const projects = await app.gql<{ projects: { edges: { node: { id: string } }[] } }>(
+      `{ projects(first: 1) { edges { node { id } } } }`,
+    );
+    const projectId = projects.data!.projects.edges[0].node.id;
+    const created = await app.gql<{ createFace: { face: { id: string }; edit: { id: string } } }>(
+      `mutation($input: CreateFaceInput!) { createFace(input: $input) { face { id } edit { id } } }`,
+      { input: { projectId, name: 'Long history', seed: 33 } },
+    );
+    assert.ok(created.data, JSON.stringify(created.errors));
+    const faceId = created.data.createFace.face.id;
+    const rootId = created.data.createFace.edit.id;
+    const truncations: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r = await app.gql<{ setTruncation: { edit: { id: string } } }>(
+        `mutation($input: SetTruncationInput!) { setTruncation(input: $input) { edit { id } } }`,
+        { input: { faceId, psi: 0.5 + (i % 10) * 0.05 } },
+      );
+      assert.ok(r.data, JSON.stringify(r.errors));
+      truncations.push(r.data.setTruncation.edit.id);
+    }
+    const rows = (frame: Frame) => frame.locator('#history-list li').count();
+    const row = (id: string) => `#history-list li[data-edit-id="${id}"]`;
+
+    const { page, frame, problems } = await openPlugin({
+      clientStorage: { 'ssg-studio.settings': { serverUrl: app.url, token: app.token } },
+    });
+    await frame.waitForSelector('#main-view:not([hidden])');
+    await frame.click(`[data-face-id="${faceId}"]`);
+    await frame.waitForSelector(`${row(truncations[59])}[aria-current="step"]`);
+
+    // First page: the newest 50 edits, and the button for the rest.
+    assert.equal(await rows(frame), 50);
+    assert.equal(await frame.locator(row(rootId)).count(), 0);
+    await frame.waitForSelector('#history-more:not([hidden])');
+    assert.doesNotMatch((await frame.textContent('#history-list')) ?? '', /not shown/);
+
+    // Keyboard: Tab from the last row's Revert button reaches "Show older edits"; Enter loads the
+    // next page, and focus moves to the first older edit.
+    await frame.locator('#history-list li:last-child button').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await frame.evaluate(() => document.activeElement?.id), 'history-more');
+    assert.equal(await frame.textContent('#history-more'), 'Show older edits');
+    await page.keyboard.press('Enter');
+    await frame.waitForSelector(row(rootId));
+    assert.equal(await rows(frame), 61);
+    assert.equal(
+      await frame.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.editId),
+      truncations[9],
+    );
+    await frame.waitForSelector('#history-more', { state: 'hidden' });
+    assert.equal(await frame.locator('#history-list li.off').count(), 0, 'one straight line, nothing off it');
+    assert.equal(await frame.getAttribute(row(rootId), 'data-operation'), 'SAMPLE');
+    await shot(page.locator('iframe'), '11-older-edits');
+
+    // Revert to the root (on the older page): the shown pages stay, the whole line is the redo path.
+    await frame
+      .locator(row(rootId))
+      .getByRole('button', { name: /Revert to/ })
+      .click();
+    await frame.waitForSelector(`${row(rootId)}[aria-current="step"]`);
+    assert.equal(await rows(frame), 61);
+    assert.equal(await frame.locator('#history-list li.redo').count(), 60);
+
+    // Someone else branches off the root. Reopened, the face shows its first page: the new head,
+    // and the old line's newest edits marked as another branch.
+    const branch = await app.gql<{ setTruncation: { edit: { id: string } } }>(
+      `mutation($input: SetTruncationInput!) { setTruncation(input: $input) { edit { id } } }`,
+      { input: { faceId, psi: 1.1, expectedHeadId: rootId } },
+    );
+    assert.ok(branch.data, JSON.stringify(branch.errors));
+    const branchId = branch.data.setTruncation.edit.id;
+    const other = await frame.locator('#face-grid .tile').filter({ hasNotText: 'Long history' }).first();
+    await other.click();
+    await frame.waitForSelector(`[data-face-id="${faceId}"][aria-pressed="false"]`);
+    await frame.click(`[data-face-id="${faceId}"]`);
+    await frame.waitForSelector(`${row(branchId)}[aria-current="step"]`);
+    assert.equal(await rows(frame), 50);
+    assert.equal(await frame.locator('#history-list li.off').count(), 49);
+    // The older page brings the branch point: the root is on the current line, with 2 branches.
+    await frame.getByRole('button', { name: 'Show older edits', exact: true }).click();
+    await frame.waitForSelector(row(rootId));
+    assert.equal(await rows(frame), 62);
+    assert.equal(await frame.getAttribute(row(rootId), 'class'), '');
+    assert.match((await frame.locator(`${row(rootId)} .branch`).textContent()) ?? '', /2 branches/);
+    assert.equal(await frame.locator('#history-list li.off').count(), 60, 'the whole old line is another branch');
+    assert.match((await frame.locator(`${row(truncations[0])} .time`).textContent()) ?? '', /other branch/);
+    await frame.locator(row(rootId)).scrollIntoViewIfNeeded();
+    await shot(page.locator('iframe'), '12-branch-across-pages');
+
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('polls for progress when the network refuses WebSockets', async () => {
+    const { page, frame, problems, operations } = await openPlugin({
+      blockWebSockets: true,
+      clientStorage: { 'ssg-studio.settings': { serverUrl: app.url, token: app.token } },
+    });
+    await frame.waitForSelector('#main-view:not([hidden])');
+    await frame.locator('#face-grid .tile').nth(1).click();
+    await frame.waitForSelector('#history-list li[aria-current="step"]');
+    await frame.locator('#component-list input').nth(1).check();
+    await frame.waitForFunction(() => !(document.getElementById('swap-btn') as HTMLButtonElement).disabled);
+    await frame.getByRole('button', { name: 'Swap', exact: true }).click();
+    await page.waitForFunction(() => (window as any).__fake.log.toUi.some((m: any) => m.type === 'placed'), undefined, {
+      timeout: RENDER_TIMEOUT,
+    });
+    await frame.waitForSelector('#progress', { state: 'hidden' });
+    assert.equal(await frame.getAttribute('#progress', 'data-via'), 'polling');
+    assert.ok(operations.includes('PluginJob'), `job(id) was polled: ${operations.join(', ')}`);
+    assert.equal(await frame.locator('#banner:not([hidden])').count(), 0, 'no error shown');
+    assert.deepEqual(
+      problems.filter((p) => !/WebSocket/i.test(p)),
+      [],
+    );
     await page.close();
   });
 

@@ -1,5 +1,13 @@
-// GraphQL over fetch against an ssg-studio server (names and shapes from shared/spec/product.md).
+// GraphQL over fetch against an ssg-studio server (names and shapes from shared/spec/product.md),
+// and render progress over a graphql-ws subscription when a WebSocket connects (polling otherwise).
 // Every failure becomes an ApiError whose `kind` says what the designer can do about it.
+import {
+  GraphQLWsClient,
+  WsOperationError,
+  WsUnavailable,
+  type GraphQLErrorLike,
+  type WebSocketFactory,
+} from './ws.ts';
 
 export type ComponentPart = 'SHAPE' | 'TEXTURE' | 'BOTH';
 export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
@@ -48,13 +56,21 @@ export interface FaceSummary {
   name: string;
   head: EditSummary;
 }
+/** One page of a connection, newest first: `endCursor` fetches the next (older) page. */
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
 export interface FaceDetail {
   id: string;
   name: string;
   project: { id: string };
   head: EditNode;
+  /** The edits loaded so far, newest first (whole pages from the newest). */
   edits: EditNode[];
   hasMoreEdits: boolean;
+  editsCursor: string | null;
 }
 export interface ProjectSummary {
   id: string;
@@ -65,7 +81,10 @@ export interface ProjectDetail {
   id: string;
   name: string;
   model: GenerativeModel;
+  /** The faces loaded so far, newest first. */
   faces: FaceSummary[];
+  hasMoreFaces: boolean;
+  facesCursor: string | null;
 }
 export interface EditPayload {
   face: FaceSummary;
@@ -74,6 +93,9 @@ export interface EditPayload {
 }
 
 export type ErrorKind = 'network' | 'auth' | 'conflict' | 'not-found' | 'input' | 'job' | 'server';
+
+/** How a job's progress reached the UI. */
+export type ProgressTransport = 'websocket' | 'polling';
 
 export class ApiError extends Error {
   constructor(
@@ -96,11 +118,62 @@ const PROJECT_SUMMARY = `id name model { id name }`;
 const JOB = `id status error attempts render { ${RENDER} }`;
 const PAYLOAD = `face { ${FACE_SUMMARY} } edit { ${EDIT_SUMMARY} } job { ${JOB} }`;
 
+const PAGE_INFO = `pageInfo { hasNextPage endCursor }`;
+
+/**
+ * Page sizes. The server allows first ≤ 100 within its query cost limit (test/plugin/api.test.ts
+ * checks every operation against it); history and faces pages carry thumbnails, so 50 at a time.
+ */
+export const PAGE_SIZES = { projects: 100, faces: 50, edits: 50 };
+
 interface Connection<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
-const nodes = <T>(c: Connection<T>): T[] => c.edges.map((e) => e.node);
+const toPage = <T>(c: Connection<T>): Page<T> => ({
+  items: c.edges.map((e) => e.node),
+  hasNextPage: c.pageInfo.hasNextPage,
+  endCursor: c.pageInfo.endCursor ?? c.edges[c.edges.length - 1]?.cursor ?? null,
+});
+
+/** The subscription behind progress: the job now, then at every change, until it ends. */
+export const JOB_SUBSCRIPTION = `subscription PluginJobUpdated($id: ID!) { jobUpdated(id: $id) { ${JOB} } }`;
+
+function toApiError(first: GraphQLErrorLike): ApiError {
+  const code = first.extensions?.code;
+  if (code === 'UNAUTHENTICATED') {
+    return new ApiError(
+      'auth',
+      'The server refused your token. Create one with "npx ssg token create --workspace NAME" and paste it in Settings.',
+      'UNAUTHENTICATED',
+    );
+  }
+  const kind: ErrorKind =
+    code === 'CONFLICT'
+      ? 'conflict'
+      : code === 'NOT_FOUND'
+        ? 'not-found'
+        : code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED'
+          ? 'input'
+          : 'server';
+  return new ApiError(kind, first.message, code);
+}
+
+/** A job that ended: its render, or the error to show; null while it is still queued or running. */
+function settled(job: Job): Render | null {
+  if (job.status === 'SUCCEEDED') {
+    if (!job.render) throw new ApiError('job', 'The render finished without an image.');
+    return job.render;
+  }
+  if (job.status === 'FAILED') throw new ApiError('job', `Rendering failed: ${job.error ?? 'no reason given'}.`);
+  if (job.status === 'CANCELLED') throw new ApiError('job', 'The render job was cancelled.');
+  return null;
+}
+
+/** ws(s)://…/graphql for an http(s) server URL. */
+export function webSocketUrl(serverUrl: string): string {
+  return `${serverUrl.replace(/^http/i, 'ws')}/graphql`;
+}
 
 export function normalizeServerUrl(input: string): string {
   let s = input.trim();
@@ -110,11 +183,24 @@ export function normalizeServerUrl(input: string): string {
 }
 
 export class SsgClient {
+  /** Subscriptions (job progress); null when WebSockets are off for this client. */
+  readonly ws: GraphQLWsClient | null;
+
   constructor(
     readonly serverUrl: string,
     readonly token: string,
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
-  ) {}
+    opts: { webSocket?: WebSocketFactory | null; ackTimeoutMs?: number } = {},
+  ) {
+    this.ws =
+      opts.webSocket === null
+        ? null
+        : new GraphQLWsClient(
+            webSocketUrl(serverUrl),
+            { authorization: `Bearer ${token}` },
+            { webSocket: opts.webSocket, ackTimeoutMs: opts.ackTimeoutMs },
+          );
+  }
 
   /** An absolute URL for a server path or URL (render URLs may be relative). */
   resolve(url: string): string {
@@ -142,25 +228,8 @@ export class SsgClient {
       body = undefined;
     }
     const first = body?.errors?.[0];
-    if (res.status === 401 || first?.extensions?.code === 'UNAUTHENTICATED') {
-      throw new ApiError(
-        'auth',
-        'The server refused your token. Create one with "npx ssg token create --workspace NAME" and paste it in Settings.',
-        'UNAUTHENTICATED',
-      );
-    }
-    if (first) {
-      const code = first.extensions?.code;
-      const kind: ErrorKind =
-        code === 'CONFLICT'
-          ? 'conflict'
-          : code === 'NOT_FOUND'
-            ? 'not-found'
-            : code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED'
-              ? 'input'
-              : 'server';
-      throw new ApiError(kind, first.message, code);
-    }
+    if (res.status === 401) throw toApiError({ message: 'unauthenticated', extensions: { code: 'UNAUTHENTICATED' } });
+    if (first) throw toApiError(first);
     if (!res.ok || !body?.data) {
       throw new ApiError('server', `The server answered ${res.status} ${res.statusText || ''}`.trim() + '.');
     }
@@ -185,11 +254,22 @@ export class SsgClient {
     return (await this.request<{ models: GenerativeModel[] }>(`query PluginModels { models { ${MODEL} } }`)).models;
   }
 
+  /** Every project of the workspace (all pages). */
   async projects(): Promise<ProjectSummary[]> {
-    const d = await this.request<{ projects: Connection<ProjectSummary> }>(
-      `query PluginProjects { projects(first: 100) { edges { cursor node { ${PROJECT_SUMMARY} } } pageInfo { hasNextPage endCursor } } }`,
-    );
-    return nodes(d.projects);
+    const all: ProjectSummary[] = [];
+    let after: string | null = null;
+    // Bounded, in case a server kept answering hasNextPage.
+    for (let i = 0; i < 100; i++) {
+      const d: { projects: Connection<ProjectSummary> } = await this.request(
+        `query PluginProjects($first: Int!, $after: String) { projects(first: $first, after: $after) { edges { cursor node { ${PROJECT_SUMMARY} } } ${PAGE_INFO} } }`,
+        { first: PAGE_SIZES.projects, after },
+      );
+      const page = toPage(d.projects);
+      all.push(...page.items.filter((p) => !all.some((q) => q.id === p.id)));
+      if (!page.hasNextPage || !page.endCursor) break;
+      after = page.endCursor;
+    }
+    return all;
   }
 
   async createProject(name: string, modelId: string): Promise<ProjectSummary> {
@@ -200,26 +280,51 @@ export class SsgClient {
     return d.createProject;
   }
 
+  /** A project with the first page of its faces (more with projectFaces). */
   async project(id: string): Promise<ProjectDetail> {
     const d = await this.request<{
-      project: (Omit<ProjectDetail, 'faces'> & { faces: Connection<FaceSummary> }) | null;
+      project:
+        (Omit<ProjectDetail, 'faces' | 'hasMoreFaces' | 'facesCursor'> & { faces: Connection<FaceSummary> }) | null;
     }>(
-      `query PluginProject($id: ID!) { project(id: $id) { id name model { ${MODEL} } faces(first: 100) { edges { cursor node { ${FACE_SUMMARY} } } pageInfo { hasNextPage endCursor } } } }`,
-      { id },
+      `query PluginProject($id: ID!, $first: Int!) { project(id: $id) { id name model { ${MODEL} } faces(first: $first) { edges { cursor node { ${FACE_SUMMARY} } } ${PAGE_INFO} } } }`,
+      { id, first: PAGE_SIZES.faces },
     );
     if (!d.project) throw new ApiError('not-found', 'That project no longer exists.', 'NOT_FOUND');
-    return { ...d.project, faces: nodes(d.project.faces) };
+    const page = toPage(d.project.faces);
+    return { ...d.project, faces: page.items, hasMoreFaces: page.hasNextPage, facesCursor: page.endCursor };
   }
 
+  /** The next page of a project's faces, after `after` (a cursor from the previous page). */
+  async projectFaces(id: string, after: string | null): Promise<Page<FaceSummary>> {
+    const d = await this.request<{ project: { faces: Connection<FaceSummary> } | null }>(
+      `query PluginProjectFaces($id: ID!, $first: Int!, $after: String) { project(id: $id) { id faces(first: $first, after: $after) { edges { cursor node { ${FACE_SUMMARY} } } ${PAGE_INFO} } } }`,
+      { id, first: PAGE_SIZES.faces, after },
+    );
+    if (!d.project) throw new ApiError('not-found', 'That project no longer exists.', 'NOT_FOUND');
+    return toPage(d.project.faces);
+  }
+
+  /** A face, its head and the first page of its edits (older ones with faceEdits). */
   async face(id: string): Promise<FaceDetail> {
     const d = await this.request<{
-      face: (Omit<FaceDetail, 'edits' | 'hasMoreEdits'> & { edits: Connection<EditNode> }) | null;
+      face: (Omit<FaceDetail, 'edits' | 'hasMoreEdits' | 'editsCursor'> & { edits: Connection<EditNode> }) | null;
     }>(
-      `query PluginFace($id: ID!) { face(id: $id) { id name project { id } head { ${EDIT_NODE} } edits(first: 50) { edges { cursor node { ${EDIT_NODE} } } pageInfo { hasNextPage endCursor } } } }`,
-      { id },
+      `query PluginFace($id: ID!, $first: Int!) { face(id: $id) { id name project { id } head { ${EDIT_NODE} } edits(first: $first) { edges { cursor node { ${EDIT_NODE} } } ${PAGE_INFO} } } }`,
+      { id, first: PAGE_SIZES.edits },
     );
     if (!d.face) throw new ApiError('not-found', 'That face no longer exists.', 'NOT_FOUND');
-    return { ...d.face, edits: nodes(d.face.edits), hasMoreEdits: d.face.edits.pageInfo.hasNextPage };
+    const page = toPage(d.face.edits);
+    return { ...d.face, edits: page.items, hasMoreEdits: page.hasNextPage, editsCursor: page.endCursor };
+  }
+
+  /** The next (older) page of a face's edits, after `after` (a cursor from the previous page). */
+  async faceEdits(id: string, after: string | null): Promise<Page<EditNode>> {
+    const d = await this.request<{ face: { edits: Connection<EditNode> } | null }>(
+      `query PluginFaceEdits($id: ID!, $first: Int!, $after: String) { face(id: $id) { id edits(first: $first, after: $after) { edges { cursor node { ${EDIT_NODE} } } ${PAGE_INFO} } } }`,
+      { id, first: PAGE_SIZES.edits, after },
+    );
+    if (!d.face) throw new ApiError('not-found', 'That face no longer exists.', 'NOT_FOUND');
+    return toPage(d.face.edits);
   }
 
   async createFace(input: { projectId: string; name: string; seed: number; truncation: number }): Promise<EditPayload> {
@@ -268,31 +373,86 @@ export class SsgClient {
   }
 
   /**
-   * Polls a job until it ends. Resolves with its render; rejects with kind "job" when it failed
-   * or was cancelled. `onStatus` sees each status change (for the progress display).
+   * Waits for a job to end: over the `jobUpdated` subscription when the WebSocket connects, else
+   * (or when the connection drops) by polling `job(id)`. Resolves with its render; rejects with
+   * kind "job" when it failed or was cancelled. `onStatus` sees each status change (for the
+   * progress display) and how it arrived.
    */
   async waitForJob(
     id: string,
-    onStatus: (job: Job) => void = () => {},
+    onStatus: (job: Job, via: ProgressTransport) => void = () => {},
     opts: { intervalMs?: number; timeoutMs?: number; signal?: { cancelled: boolean } } = {},
   ): Promise<Render> {
-    const interval = opts.intervalMs ?? 400;
     const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
     let last: JobStatus | undefined;
-    for (;;) {
-      const job = await this.job(id);
-      if (job.status !== last) onStatus(job);
+    const report = (job: Job, via: ProgressTransport): Render | null => {
+      if (job.status !== last) onStatus(job, via);
       last = job.status;
-      if (job.status === 'SUCCEEDED') {
-        if (!job.render) throw new ApiError('job', 'The render finished without an image.');
-        return job.render;
-      }
-      if (job.status === 'FAILED') throw new ApiError('job', `Rendering failed: ${job.error ?? 'no reason given'}.`);
-      if (job.status === 'CANCELLED') throw new ApiError('job', 'The render job was cancelled.');
+      return settled(job);
+    };
+    if (this.ws?.available) {
+      const render = await this.watchJob(id, report, deadline, opts.signal);
+      if (render) return render;
+      // No WebSocket, or it dropped before the job ended: poll from the job's current state.
+    }
+    const interval = opts.intervalMs ?? 400;
+    for (;;) {
+      const render = report(await this.job(id), 'polling');
+      if (render) return render;
       if (opts.signal?.cancelled) throw new ApiError('job', 'Stopped waiting for the render.');
       if (Date.now() > deadline) throw new ApiError('job', 'The render is taking too long; try again later.');
       await new Promise((r) => setTimeout(r, interval));
     }
+  }
+
+  /** Follows a job over the subscription; resolves undefined when the WebSocket can't be used. */
+  private watchJob(
+    id: string,
+    report: (job: Job, via: ProgressTransport) => Render | null,
+    deadline: number,
+    signal: { cancelled: boolean } | undefined,
+  ): Promise<Render | undefined> {
+    const ws = this.ws!;
+    return new Promise<Render | undefined>((resolve, reject) => {
+      let done = false;
+      let stop = () => {};
+      const finish = (settle: () => void) => {
+        if (done) return;
+        done = true;
+        clearInterval(timer);
+        stop();
+        settle();
+      };
+      const timer = setInterval(() => {
+        if (signal?.cancelled) finish(() => reject(new ApiError('job', 'Stopped waiting for the render.')));
+        else if (Date.now() > deadline)
+          finish(() => reject(new ApiError('job', 'The render is taking too long; try again later.')));
+      }, 250);
+      stop = ws.subscribe<{ jobUpdated: Job }>(
+        JOB_SUBSCRIPTION,
+        { id },
+        {
+          next: (result) => {
+            if (result.errors?.length) return finish(() => reject(toApiError(result.errors![0])));
+            const job = result.data?.jobUpdated;
+            if (!job) return;
+            try {
+              const render = report(job, 'websocket');
+              if (render) finish(() => resolve(render));
+            } catch (err) {
+              finish(() => reject(err));
+            }
+          },
+          error: (err) => {
+            if (err instanceof WsUnavailable) finish(() => resolve(undefined));
+            else finish(() => reject(toApiError((err as WsOperationError).errors[0] ?? { message: err.message })));
+          },
+          // Completed without an end state (not expected from this server): poll for the rest.
+          complete: () => finish(() => resolve(undefined)),
+        },
+      );
+      if (done) stop();
+    });
   }
 
   depthUrl(renderId: string, component: string): string {

@@ -11,6 +11,8 @@ import {
   type FaceSummary,
   type GenerativeModel,
   type Job,
+  type Page,
+  type ProgressTransport,
   type ProjectDetail,
   type ProjectSummary,
   type Render,
@@ -159,9 +161,15 @@ function showError(err: unknown, retry?: () => void): void {
   showBanner(err instanceof Error ? err.message : String(err), [dismiss]);
 }
 
-function setProgress(text: string | null): void {
-  $('progress').hidden = text === null;
+/**
+ * Shows (or hides, with null) the progress line. `via` says how the job's status arrived
+ * (WebSocket subscription or polling); kept on #progress as data-via for diagnostics and tests.
+ */
+function setProgress(text: string | null, via?: ProgressTransport | ''): void {
+  const el = $('progress');
+  el.hidden = text === null;
   $('progress-text').textContent = text ?? '';
+  if (via !== undefined) el.dataset.via = via;
 }
 
 function jobText(job: Job): string {
@@ -257,6 +265,7 @@ async function connect(settings: Settings): Promise<void> {
   setConnStatus(false, `Connecting to ${serverUrl}…`);
   try {
     const [models, projects] = await Promise.all([client.models(), client.projects()]);
+    if (state.client !== client) state.client?.ws?.dispose();
     state.client = client;
     state.settings = { serverUrl, token: client.token };
     state.models = models;
@@ -309,6 +318,7 @@ $button('forget-btn').addEventListener('click', () => {
   send({ type: 'save-settings', settings: null });
   $input('server-token').value = '';
   $button('forget-btn').hidden = true;
+  state.client?.ws?.dispose();
   state.client = null;
   setConnStatus(false, 'Not connected');
   showConnect();
@@ -361,6 +371,11 @@ function renderProjectOptions(): void {
 async function openProject(id: string): Promise<void> {
   const client = state.client!;
   const project = await client.project(id);
+  // Reopening the same project keeps the pages of faces that were showing.
+  const shown = state.project?.id === project.id ? state.project.faces.length : 0;
+  for (let i = 0; i < 100 && project.faces.length < shown && project.hasMoreFaces; i++) {
+    appendFaces(project, await client.projectFaces(project.id, project.facesCursor));
+  }
   if (state.project?.id !== project.id) {
     state.targetId = null;
     state.sourceId = null;
@@ -378,6 +393,54 @@ async function openProject(id: string): Promise<void> {
   if (state.targetId) await loadHistory();
   else renderHistory();
 }
+
+function appendFaces(project: ProjectDetail, page: Page<FaceSummary>): FaceSummary[] {
+  const seen = new Set(project.faces.map((f) => f.id));
+  const added = page.items.filter((f) => !seen.has(f.id));
+  project.faces = [...project.faces, ...added];
+  project.hasMoreFaces = page.hasNextPage && page.items.length > 0;
+  project.facesCursor = page.endCursor ?? project.facesCursor;
+  return added;
+}
+
+/** Loads pages of the project's faces until `faceId` is among them; false when it isn't there. */
+async function ensureFaceLoaded(faceId: string): Promise<boolean> {
+  const project = state.project;
+  const client = state.client;
+  if (!project || !client) return false;
+  for (let i = 0; i < 100 && !faceById(faceId) && project.hasMoreFaces; i++) {
+    const added = appendFaces(project, await client.projectFaces(project.id, project.facesCursor));
+    if (state.project !== project) return false;
+    for (const face of added) watchPendingFace(face);
+  }
+  if (faceById(faceId)) renderProject();
+  return !!faceById(faceId);
+}
+
+let loadingFaces = false;
+
+/** "Show more faces": appends the next page and moves focus to the first new tile. */
+async function loadMoreFaces(): Promise<void> {
+  const project = state.project;
+  const client = state.client;
+  if (!project || !client || !project.hasMoreFaces || loadingFaces) return;
+  loadingFaces = true;
+  $button('faces-more').disabled = true;
+  try {
+    const added = appendFaces(project, await client.projectFaces(project.id, project.facesCursor));
+    if (state.project !== project) return;
+    renderProject();
+    for (const face of added) watchPendingFace(face);
+    if (added[0]) document.querySelector<HTMLElement>(`#face-grid [data-face-id="${added[0].id}"]`)?.focus();
+  } catch (err) {
+    showError(err, () => void loadMoreFaces());
+  } finally {
+    loadingFaces = false;
+    $button('faces-more').disabled = false;
+  }
+}
+
+$button('faces-more').addEventListener('click', () => void loadMoreFaces());
 
 $select('project-select').addEventListener('change', () => {
   const id = $select('project-select').value;
@@ -425,6 +488,7 @@ function renderProject(): void {
 function renderFaces(): void {
   const faces = state.project?.faces ?? [];
   $('faces-empty').hidden = faces.length > 0 || !state.project;
+  $button('faces-more').hidden = !state.project?.hasMoreFaces;
   $('face-grid').replaceChildren(
     ...faces.map((face) => {
       const isTarget = face.id === state.targetId;
@@ -731,7 +795,7 @@ async function swap(): Promise<void> {
   const expectedHeadId = seenHeadId(target.id);
   clearBanner();
   setBusy(true);
-  setProgress('Sending swap…');
+  setProgress('Sending swap…', '');
   try {
     const payload = await client.swapComponents({
       targetFaceId: target.id,
@@ -741,7 +805,8 @@ async function swap(): Promise<void> {
       expectedHeadId,
     });
     setProgress(jobText(payload.job));
-    const render = payload.job.render ?? (await client.waitForJob(payload.job.id, (job) => setProgress(jobText(job))));
+    const render =
+      payload.job.render ?? (await client.waitForJob(payload.job.id, (job, via) => setProgress(jobText(job), via)));
     const face = payload.face;
     updateFace({ ...face, head: { ...payload.edit, render } });
     setProgress('Placing on canvas…');
@@ -784,7 +849,20 @@ async function loadHistory(): Promise<void> {
     renderHistory();
     return;
   }
-  const face = await state.client.face(id);
+  const client = state.client;
+  // Reloading the same face keeps the older pages that were showing; and the head's row is always
+  // loaded (pages are whole, from the newest, so every shown edit's descendants are shown too and
+  // the current line and the redo path can be traced across pages).
+  const shown = state.history?.id === id ? state.history.edits.length : 0;
+  const face = await client.face(id);
+  for (
+    let i = 0;
+    i < 40 && face.hasMoreEdits && (face.edits.length < shown || !face.edits.some((e) => e.id === face.head.id));
+    i++
+  ) {
+    if (state.targetId !== id) return;
+    appendEdits(face, await client.faceEdits(id, face.editsCursor));
+  }
   if (state.targetId !== id) return;
   state.history = face;
   const summary = faceById(id);
@@ -794,6 +872,42 @@ async function loadHistory(): Promise<void> {
   renderHistory();
   updateControls();
 }
+
+function appendEdits(face: FaceDetail, page: Page<EditNode>): EditNode[] {
+  const seen = new Set(face.edits.map((e) => e.id));
+  const added = page.items.filter((e) => !seen.has(e.id));
+  face.edits = [...face.edits, ...added];
+  face.hasMoreEdits = page.hasNextPage && page.items.length > 0;
+  face.editsCursor = page.endCursor ?? face.editsCursor;
+  return added;
+}
+
+let loadingEdits = false;
+
+/** "Show older edits": appends the next page and moves focus to the first older edit. */
+async function loadOlderEdits(): Promise<void> {
+  const face = state.history;
+  const client = state.client;
+  if (!face || !client || !face.hasMoreEdits || loadingEdits) return;
+  loadingEdits = true;
+  const btn = $button('history-more');
+  btn.disabled = true;
+  btn.textContent = 'Loading older edits…';
+  try {
+    const added = appendEdits(face, await client.faceEdits(face.id, face.editsCursor));
+    if (state.history !== face) return;
+    renderHistory();
+    if (added[0]) document.querySelector<HTMLElement>(`#history-list li[data-edit-id="${added[0].id}"]`)?.focus();
+  } catch (err) {
+    showError(err, () => void loadOlderEdits());
+  } finally {
+    loadingEdits = false;
+    btn.disabled = false;
+    btn.textContent = 'Show older edits';
+  }
+}
+
+$button('history-more').addEventListener('click', () => void loadOlderEdits());
 
 const OP_LABELS: Record<string, string> = {
   SAMPLE: 'Created from seed',
@@ -811,7 +925,7 @@ function describe(edit: EditNode): string {
   if (Array.isArray(p.components)) bits.push(p.components.join(', '));
   if (typeof p.part === 'string') bits.push(p.part.toLowerCase());
   if (edit.operation === 'SAMPLE' && typeof p.seed === 'number') bits.push(`seed ${p.seed}`);
-  if (typeof p.psi === 'number') bits.push(`ψ ${p.psi}`);
+  if (typeof p.psi === 'number') bits.push(`ψ ${Number(p.psi.toFixed(3))}`);
   return bits.length ? `${label} · ${bits.join(' · ')}` : label;
 }
 
@@ -826,6 +940,7 @@ function renderHistory(): void {
   const face = state.history;
   const list = $('history-list');
   $('history-empty').hidden = !!face && face.edits.length > 0;
+  $button('history-more').hidden = !face?.hasMoreEdits;
   if (!face) {
     list.replaceChildren();
     updateControls();
@@ -857,6 +972,8 @@ function renderHistory(): void {
           style: onLine ? null : '--indent: 1',
           'data-edit-id': edit.id,
           'data-operation': edit.operation,
+          // Focus target after "Show older edits" (not in the tab order).
+          tabindex: '-1',
           'aria-current': isHead ? 'step' : null,
         },
         thumb(edit.render, ''),
@@ -883,7 +1000,6 @@ function renderHistory(): void {
       );
     }),
   );
-  if (face.hasMoreEdits) list.append(h('li', { class: 'hint' }, 'Older edits are not shown.'));
   updateControls();
 }
 
@@ -940,6 +1056,7 @@ async function onSelection(): Promise<void> {
       if (!state.projects.some((p) => p.id === sel.projectId)) state.projects = await client.projects();
       await openProject(sel.projectId);
     }
+    if (!faceById(sel.faceId)) await ensureFaceLoaded(sel.faceId);
     if (state.targetId !== sel.faceId) await setTarget(sel.faceId);
     else await loadHistory();
   } catch (err) {
