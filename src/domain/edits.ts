@@ -2,6 +2,7 @@
 // Each runs in ONE transaction that locks the face row (SELECT ... FOR UPDATE), so edits on one
 // face are serialised: seq = editCount + 1 is unique, the parent is the head seen under the lock,
 // and the edit, its InferenceJob row, its queue entry and its notifications commit together.
+// (renderFace creates no edit: its job row, queue entry and notification are one statement.)
 import type { AppContext } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
@@ -9,11 +10,11 @@ import type { EditOperation } from '../generated/prisma/enums.ts';
 import { interpolateComponents, resampleComponents, swapComponents, truncate } from '../inference/latent.ts';
 import { latentFromNpy } from '../inference/npy.ts';
 import type { ComponentPart, ModelInfo } from '../inference/types.ts';
-import type { PgPubSub } from '../pubsub/pg-pubsub.ts';
-import { Topics, type FaceEvent, type JobEvent } from '../pubsub/types.ts';
+import { notifyFaceSql, notifyJobSql } from '../jobs/events.ts';
+import { uuidv7 } from '../jobs/ids.ts';
 import { requirePart, resolveComponents, type ComponentSelection } from './components.ts';
 import { ErrorCode, appError, badInput, conflict, notFound } from './errors.ts';
-import { findEdit, findFace, findJob, findProject, modelRuntime } from './queries.ts';
+import { findEdit, findFace, findFaces, findJob, findProject, modelRuntime } from './queries.ts';
 import {
   editSelect,
   latentFromBytes,
@@ -39,29 +40,65 @@ const TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Transaction plumbing
+//
+// Each write is ONE statement that also queues the render (graphile_worker.add_job) and announces
+// the change with pg_notify, which PostgreSQL delivers only if the transaction commits
+// (src/jobs/events.ts). An edit costs: BEGIN, the face lock, one read of the head latent(s), one
+// write, COMMIT.
 
 interface Scope {
   app: AppContext;
+  /** The transaction; or the client itself, for a write that is one statement on its own. */
   tx: Tx;
-  /** Runs after commit (fallback publishing when the PubSub cannot publish inside a transaction). */
-  after: (() => void)[];
 }
 
 async function inTx<T>(app: AppContext, fn: (s: Scope) => Promise<T>): Promise<T> {
-  const after: (() => void)[] = [];
-  const result = await app.prisma.$transaction((tx) => fn({ app, tx, after }), TX_OPTIONS);
-  for (const f of after) f();
-  return result;
+  return app.prisma.$transaction((tx) => fn({ app, tx }), TX_OPTIONS);
 }
 
-async function publish(s: Scope, routingKey: string, payload: JobEvent | FaceEvent): Promise<void> {
-  const ps = s.app.pubsub as Partial<PgPubSub>;
-  if (typeof ps.publishWith === 'function') {
-    await ps.publishWith((sql, params) => s.tx.$executeRawUnsafe(sql, ...params), routingKey, payload);
-  } else {
-    s.after.push(() => s.app.pubsub.publish(routingKey, payload));
-  }
+const EDIT_COLUMNS = Object.keys(editSelect) as (keyof EditRecord)[];
+const FACE_COLUMNS: (keyof FaceRecord)[] = [
+  'id',
+  'projectId',
+  'name',
+  'headEditId',
+  'editCount',
+  'createdAt',
+  'updatedAt',
+];
+const JOB_COLUMNS: (keyof JobRecord)[] = [
+  'id',
+  'kind',
+  'faceId',
+  'editId',
+  'modelId',
+  'options',
+  'status',
+  'attempts',
+  'maxAttempts',
+  'error',
+  'workerId',
+  'renderId',
+  'createdAt',
+  'startedAt',
+  'finishedAt',
+  'updatedAt',
+];
+
+/** `alias."column" AS "alias.column"` for each column (enums as text), read back by `record`. */
+function selectRecord(alias: string, columns: string[]): string {
+  const enums = new Set(['operation', 'kind', 'status']);
+  return columns.map((c) => `${alias}."${c}"${enums.has(c) ? '::text' : ''} AS "${alias}.${c}"`).join(', ');
 }
+
+function record<T>(row: Record<string, unknown>, alias: string): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) if (k.startsWith(`${alias}.`)) out[k.slice(alias.length + 1)] = v;
+  return out as T;
+}
+
+/** Timestamps as Prisma writes them: this process's clock, UTC, into `timestamp(3)`. */
+const nowUtc = () => new Date().toISOString();
 
 interface LockedFace {
   id: string;
@@ -77,11 +114,24 @@ async function lockFace(s: Scope, faceId: string): Promise<LockedFace> {
   return rows[0];
 }
 
-async function headLatent(s: Scope, faceId: string): Promise<{ editId: string; latent: Float32Array }> {
-  const rows = await s.tx.$queryRaw<{ id: string; latent: Uint8Array }[]>`
-    SELECT e.id::text AS id, e.latent FROM "Face" f JOIN "Edit" e ON e.id = f."headEditId" WHERE f.id = ${faceId}::uuid`;
-  if (!rows.length) throw notFound('face', faceId);
-  return { editId: rows[0].id, latent: latentFromBytes(rows[0].latent) };
+interface HeadLatent {
+  editId: string;
+  latent: Float32Array;
+}
+
+/**
+ * The head edits' latents of `faceIds`, in that order, in one statement. It runs after lockFace
+ * (a separate statement, so its snapshot sees the head as it is under the lock).
+ */
+async function headLatents(s: Scope, faceIds: string[]): Promise<HeadLatent[]> {
+  const rows = await s.tx.$queryRaw<{ faceId: string; id: string; latent: Uint8Array }[]>`
+    SELECT f.id::text AS "faceId", e.id::text AS id, e.latent
+    FROM "Face" f JOIN "Edit" e ON e.id = f."headEditId" WHERE f.id = ANY (${faceIds}::uuid[])`;
+  return faceIds.map((faceId) => {
+    const row = rows.find((r) => r.faceId === faceId);
+    if (!row) throw notFound('face', faceId);
+    return { editId: row.id, latent: latentFromBytes(row.latent) };
+  });
 }
 
 function checkLatent(latent: Float32Array, info: ModelInfo, what = 'latent'): void {
@@ -98,23 +148,41 @@ function checkLatent(latent: Float32Array, info: ModelInfo, what = 'latent'): vo
   }
 }
 
-async function queueJob(
-  s: Scope,
-  data: {
-    kind: 'RENDER_EDIT' | 'RENDER_COMPOSITION';
-    faceId: string;
-    editId: string;
-    modelId: string;
-    options: Prisma.InputJsonValue;
-  },
-): Promise<JobRecord> {
-  const job = (await s.tx.inferenceJob.create({ data })) as JobRecord;
-  await s.app.jobs.enqueue(s.tx, job.id);
-  await publish(s, Topics.JOB_UPDATED, { jobId: job.id, faceId: job.faceId, editId: job.editId, status: 'QUEUED' });
-  return job;
+interface JobData {
+  kind: 'RENDER_EDIT' | 'RENDER_COMPOSITION';
+  faceId: string;
+  editId: string;
+  modelId: string;
+  options: Prisma.InputJsonValue;
 }
 
-/** Inserts the edit as a child of the locked head, queues its render and moves the head to it. */
+/** Inserts an InferenceJob (QUEUED) with its queue entry and announces JOB_UPDATED QUEUED. */
+async function queueJob(s: Scope, data: JobData): Promise<JobRecord> {
+  const rows = await s.tx.$queryRawUnsafe<Record<string, unknown>[]>(
+    `WITH j AS (
+       INSERT INTO "InferenceJob" (id, kind, "faceId", "editId", "modelId", options, "createdAt", "updatedAt")
+       VALUES ($1::uuid, $2::"JobKind", $3::uuid, $4::uuid, $5, $6::jsonb, $7::timestamp(3), $7::timestamp(3))
+       RETURNING *)
+     SELECT ${selectRecord('j', JOB_COLUMNS)},
+       (${s.app.jobs.enqueueSql('j')}).id::text AS "queueJobId",
+       ${notifyJobSql('j')}::text AS "jobEvent"
+     FROM j`,
+    uuidv7(),
+    data.kind,
+    data.faceId,
+    data.editId,
+    data.modelId,
+    JSON.stringify(data.options),
+    nowUtc(),
+  );
+  return record<JobRecord>(rows[0]!, 'j');
+}
+
+/**
+ * Inserts the edit as a child of the locked head and moves the head to it, with the edit's
+ * RENDER_EDIT job and queue entry, announcing JOB_UPDATED QUEUED and FACE_UPDATED EDIT: one
+ * statement (foreign keys are checked at its end, when all rows exist).
+ */
 async function appendEdit(
   s: Scope,
   locked: LockedFace,
@@ -124,25 +192,43 @@ async function appendEdit(
   params: Prisma.InputJsonValue,
   latent: Float32Array,
 ): Promise<EditResult> {
-  const edit = await s.tx.edit.create({
-    data: {
-      faceId: locked.id,
-      seq: locked.editCount + 1,
-      parentId: locked.headEditId,
-      operation,
-      params,
-      latent: latentToBytes(latent),
-      authorTokenId: principal.tokenId,
-    },
-    select: editSelect,
-  });
-  const job = await queueJob(s, { kind: 'RENDER_EDIT', faceId: locked.id, editId: edit.id, modelId, options: {} });
-  const face = (await s.tx.face.update({
-    where: { id: locked.id },
-    data: { headEditId: edit.id, editCount: locked.editCount + 1 },
-  })) as FaceRecord;
-  await publish(s, Topics.FACE_UPDATED, { faceId: locked.id, reason: 'EDIT' });
-  return { face, edit: edit as EditRecord, job };
+  const seq = locked.editCount + 1;
+  const rows = await s.tx.$queryRawUnsafe<Record<string, unknown>[]>(
+    `WITH e AS (
+       INSERT INTO "Edit" (id, "faceId", seq, "parentId", operation, params, latent, "authorTokenId", "createdAt")
+       VALUES ($1::uuid, $2::uuid, $3, $4::uuid, $5::"EditOperation", $6::jsonb, $7, $8::uuid, $9::timestamp(3))
+       RETURNING *),
+     j AS (
+       INSERT INTO "InferenceJob" (id, kind, "faceId", "editId", "modelId", options, "createdAt", "updatedAt")
+       VALUES ($10::uuid, 'RENDER_EDIT', $2::uuid, $1::uuid, $11, '{}', $9::timestamp(3), $9::timestamp(3))
+       RETURNING *),
+     f AS (
+       UPDATE "Face" SET "headEditId" = $1::uuid, "editCount" = $3, "updatedAt" = $9::timestamp(3)
+       WHERE id = $2::uuid
+       RETURNING *, id AS "faceId")
+     SELECT ${selectRecord('e', EDIT_COLUMNS)}, ${selectRecord('j', JOB_COLUMNS)}, ${selectRecord('f', FACE_COLUMNS)},
+       (${s.app.jobs.enqueueSql('j')}).id::text AS "queueJobId",
+       ${notifyJobSql('j')}::text AS "jobEvent",
+       ${notifyFaceSql('f', 'EDIT')}::text AS "faceEvent"
+     FROM e, j, f`,
+    uuidv7(),
+    locked.id,
+    seq,
+    locked.headEditId,
+    operation,
+    JSON.stringify(params),
+    latentToBytes(latent),
+    principal.tokenId,
+    nowUtc(),
+    uuidv7(),
+    modelId,
+  );
+  const row = rows[0]!;
+  return {
+    edit: record<EditRecord>(row, 'e'),
+    job: record<JobRecord>(row, 'j'),
+    face: record<FaceRecord>(row, 'f'),
+  };
 }
 
 function checkExpectedHead(locked: LockedFace, expectedHeadId: string | null | undefined): void {
@@ -271,8 +357,7 @@ export async function swapFaceComponents(
   const targetId = requireId('face', input.targetFaceId);
   const sourceId = requireId('face', input.sourceFaceId);
   const expected = optionalExpectedHead(input.expectedHeadId);
-  const { face: target, project } = await findFace(app, principal, targetId);
-  const { project: sourceProject } = await findFace(app, principal, sourceId);
+  const [{ face: target, project }, { project: sourceProject }] = await findFaces(app, principal, [targetId, sourceId]);
   if (targetId === sourceId) throw badInput('sourceFaceId must be another face than targetFaceId', 'sourceFaceId');
   if (sourceProject.modelId !== project.modelId) {
     throw badInput(
@@ -285,8 +370,7 @@ export async function swapFaceComponents(
   return inTx(app, async (s) => {
     const locked = await lockFace(s, target.id);
     checkExpectedHead(locked, expected);
-    const mine = await headLatent(s, target.id);
-    const theirs = await headLatent(s, sourceId);
+    const [mine, theirs] = await headLatents(s, [target.id, sourceId]);
     const latent = swapComponents(runtime.info.layout, mine.latent, theirs.latent, sel);
     checkLatent(latent, runtime.info);
     const params = { sourceFaceId: sourceId, sourceEditId: theirs.editId, components: sel.names, part: sel.part };
@@ -324,7 +408,7 @@ export async function resampleFaceComponents(
   return inTx(app, async (s) => {
     const locked = await lockFace(s, face.id);
     checkExpectedHead(locked, expected);
-    const mine = await headLatent(s, face.id);
+    const [mine] = await headLatents(s, [face.id]);
     const latent = resampleComponents(runtime.info.layout, mine.latent, fresh, sel);
     checkLatent(latent, runtime.info);
     const params = { components: sel.names, part: sel.part, seed, truncation };
@@ -350,8 +434,7 @@ export async function interpolateFaceComponents(
   const otherId = requireId('face', input.otherFaceId);
   const expected = optionalExpectedHead(input.expectedHeadId);
   const t = requireFinite(input.t, 't', ...T_RANGE);
-  const { face, project } = await findFace(app, principal, faceId);
-  const { project: otherProject } = await findFace(app, principal, otherId);
+  const [{ face, project }, { project: otherProject }] = await findFaces(app, principal, [faceId, otherId]);
   if (otherProject.modelId !== project.modelId) {
     throw badInput('the other face uses another model; interpolation needs faces of one model', 'otherFaceId');
   }
@@ -360,8 +443,7 @@ export async function interpolateFaceComponents(
   return inTx(app, async (s) => {
     const locked = await lockFace(s, face.id);
     checkExpectedHead(locked, expected);
-    const mine = await headLatent(s, face.id);
-    const theirs = otherId === face.id ? mine : await headLatent(s, otherId);
+    const [mine, theirs] = await headLatents(s, [face.id, otherId]);
     const latent = interpolateComponents(runtime.info.layout, mine.latent, theirs.latent, sel, t);
     checkLatent(latent, runtime.info);
     const params = { otherFaceId: otherId, otherEditId: theirs.editId, components: sel.names, part: sel.part, t };
@@ -388,7 +470,7 @@ export async function setFaceTruncation(
   return inTx(app, async (s) => {
     const locked = await lockFace(s, face.id);
     checkExpectedHead(locked, expected);
-    const mine = await headLatent(s, face.id);
+    const [mine] = await headLatents(s, [face.id]);
     const latent = truncate(mine.latent, runtime.wAvg, psi);
     checkLatent(latent, runtime.info);
     return appendEdit(s, locked, principal, project.modelId, 'TRUNCATE', { psi }, latent);
@@ -398,10 +480,19 @@ export async function setFaceTruncation(
 // ---------------------------------------------------------------------------------------------
 // Head moves (no new latent)
 
+/** Moves the locked face's head to `editId` and announces FACE_UPDATED HEAD_MOVED: one statement. */
 async function moveHead(s: Scope, faceId: string, editId: string): Promise<FaceRecord> {
-  const face = (await s.tx.face.update({ where: { id: faceId }, data: { headEditId: editId } })) as FaceRecord;
-  await publish(s, Topics.FACE_UPDATED, { faceId, reason: 'HEAD_MOVED' });
-  return face;
+  const rows = await s.tx.$queryRawUnsafe<Record<string, unknown>[]>(
+    `WITH f AS (
+       UPDATE "Face" SET "headEditId" = $2::uuid, "updatedAt" = $3::timestamp(3) WHERE id = $1::uuid
+       RETURNING *, id AS "faceId")
+     SELECT ${selectRecord('f', FACE_COLUMNS)}, ${notifyFaceSql('f', 'HEAD_MOVED')}::text AS "faceEvent" FROM f`,
+    faceId,
+    editId,
+    nowUtc(),
+  );
+  if (!rows.length) throw notFound('face', faceId);
+  return record<FaceRecord>(rows[0]!, 'f');
 }
 
 export async function undo(
@@ -496,14 +587,16 @@ export async function renderFace(app: AppContext, principal: Principal, input: R
     if (edit.faceId !== face.id) throw badInput(`edit ${editId} is not an edit of face ${face.id}`, 'editId');
     targetEditId = edit.id;
   }
-  return inTx(app, (s) =>
-    queueJob(s, {
+  // One statement (job row, queue entry, event) is atomic by itself: no transaction needed.
+  return queueJob(
+    { app, tx: app.prisma },
+    {
       kind: 'RENDER_COMPOSITION',
       faceId: face.id,
       editId: targetEditId,
       modelId: project.modelId,
       options: { components, componentNames: names },
-    }),
+    },
   );
 }
 

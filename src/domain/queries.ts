@@ -40,25 +40,40 @@ export async function findFace(
   principal: Principal,
   id: string,
 ): Promise<{ face: FaceRecord; project: ProjectRecord }> {
-  const faceId = requireId('face', id);
-  // One statement for the face and its project (scoped to the workspace).
+  return (await findFaces(app, principal, [id]))[0]!;
+}
+
+/**
+ * Faces with their projects, in the order of `ids` (repeats allowed), in one statement; NOT_FOUND
+ * for the first id that is not a face of the caller's workspace.
+ */
+export async function findFaces(
+  app: AppContext,
+  principal: Principal,
+  ids: string[],
+): Promise<{ face: FaceRecord; project: ProjectRecord }[]> {
+  const faceIds = ids.map((id) => requireId('face', id));
+  // One statement for the faces and their projects (scoped to the workspace).
   const rows = await app.prisma.$queryRaw<(FaceRecord & { p_name: string; p_modelId: string; p_createdAt: Date })[]>`
     SELECT f.id::text AS id, f."projectId"::text AS "projectId", f.name, f."headEditId"::text AS "headEditId", f."editCount",
            f."createdAt", f."updatedAt", p.name AS p_name, p."modelId" AS "p_modelId", p."createdAt" AS "p_createdAt"
     FROM "Face" f JOIN "Project" p ON p.id = f."projectId"
-    WHERE f.id = ${faceId}::uuid AND p."workspaceId" = ${principal.workspaceId}::uuid`;
-  if (!rows.length) throw notFound('face', id);
-  const { p_name, p_modelId, p_createdAt, ...face } = rows[0];
-  return {
-    face,
-    project: {
-      id: face.projectId,
-      workspaceId: principal.workspaceId,
-      name: p_name,
-      modelId: p_modelId,
-      createdAt: p_createdAt,
-    },
-  };
+    WHERE f.id = ANY (${faceIds}::uuid[]) AND p."workspaceId" = ${principal.workspaceId}::uuid`;
+  return faceIds.map((faceId, i) => {
+    const row = rows.find((r) => r.id === faceId);
+    if (!row) throw notFound('face', ids[i]!);
+    const { p_name, p_modelId, p_createdAt, ...face } = row;
+    return {
+      face,
+      project: {
+        id: face.projectId,
+        workspaceId: principal.workspaceId,
+        name: p_name,
+        modelId: p_modelId,
+        createdAt: p_createdAt,
+      },
+    };
+  });
 }
 
 export async function findEdit(app: AppContext, principal: Principal, id: string): Promise<EditRecord> {

@@ -1,6 +1,7 @@
 // Binary routes: render images (content-addressed, immutable, cached by clients) and latent export.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import { ErrorCode } from '../domain/errors.ts';
 import type { Principal } from '../domain/tokens.ts';
 import { isUuid } from '../domain/validate.ts';
@@ -58,55 +59,81 @@ export async function serveFile(
   const kind = m[2] === 'image.png' ? 'image' : m[2] === 'segmentation.png' ? 'segmentation' : 'depth';
   const depthName = m[3] === undefined ? undefined : decodeURIComponent(m[3]);
 
-  // The render must hang off an edit or a job of the caller's workspace (renders are shared
-  // between workspaces only through identical content).
-  const access = await app.prisma.$queryRaw<{ modelId: string }[]>`
-    SELECT r."modelId" FROM "Render" r WHERE r.id = ${renderId}::uuid AND (
+  // Image and segmentation: the ETag follows from the URL, so a request that already has the PNG
+  // only needs the access check; otherwise one statement checks access and reads the PNG.
+  if (kind !== 'depth') {
+    const etag = `"${renderId}-${kind}"`;
+    const cached = etagMatches(req, etag);
+    const rows = await readRender(app, principal, renderId, cached ? null : kind);
+    if (!rows.length) return notFound(res, `render ${renderId}`);
+    if (cached) return notModified(res, etag);
+    return sendPng(req, res, etag, rows[0].png, `${kind} of render ${renderId}`);
+  }
+
+  const access = await readRender(app, principal, renderId, null);
+  if (!access.length) return notFound(res, `render ${renderId}`);
+
+  const info = app.models.get(access[0].modelId)?.info;
+  const byName = info?.components.find((c) => c.name.toLowerCase() === depthName!.toLowerCase());
+  const componentIndex = byName?.index ?? (/^\d+$/.test(depthName!) ? Number(depthName) : undefined);
+  if (componentIndex === undefined) {
+    const valid = info?.components.map((c) => c.name).join(', ') ?? 'component indices';
+    return sendError(
+      res,
+      404,
+      ErrorCode.NOT_FOUND,
+      `no component ${JSON.stringify(depthName)} in this render's model; valid: ${valid}`,
+    );
+  }
+  // Render rows never change: the ETag follows from the URL alone.
+  const etag = `"${renderId}-${kind}-${componentIndex}"`;
+  if (etagMatches(req, etag)) return notModified(res, etag);
+  const png = (
+    await app.prisma.renderDepth.findUnique({
+      where: { renderId_componentIndex: { renderId, componentIndex } },
+      select: { png: true },
+    })
+  )?.png;
+  return sendPng(req, res, etag, png, `${kind} of render ${renderId}`);
+}
+
+/**
+ * The render's model (and one of its PNGs, when `png` names it) if the render hangs off an edit or
+ * a job of the caller's workspace (renders are shared between workspaces only through identical
+ * content); no row otherwise.
+ */
+function readRender(
+  app: AppContext,
+  principal: Principal,
+  renderId: string,
+  png: 'image' | 'segmentation' | null,
+): Promise<{ modelId: string; png: Uint8Array | null }[]> {
+  const column =
+    png === null ? Prisma.sql`NULL::bytea` : Prisma.raw(png === 'image' ? 'r."imagePng"' : 'r."segmentationPng"');
+  return app.prisma.$queryRaw<{ modelId: string; png: Uint8Array | null }[]>`
+    SELECT r."modelId", ${column} AS png FROM "Render" r WHERE r.id = ${renderId}::uuid AND (
       EXISTS (SELECT 1 FROM "Edit" e JOIN "Face" f ON f.id = e."faceId" JOIN "Project" p ON p.id = f."projectId"
               WHERE e."renderId" = r.id AND p."workspaceId" = ${principal.workspaceId}::uuid)
       OR EXISTS (SELECT 1 FROM "InferenceJob" j JOIN "Face" f ON f.id = j."faceId" JOIN "Project" p ON p.id = f."projectId"
               WHERE j."renderId" = r.id AND p."workspaceId" = ${principal.workspaceId}::uuid))`;
-  if (!access.length) return notFound(res, `render ${renderId}`);
+}
 
-  let componentIndex: number | undefined;
-  if (kind === 'depth') {
-    const info = app.models.get(access[0].modelId)?.info;
-    const byName = info?.components.find((c) => c.name.toLowerCase() === depthName!.toLowerCase());
-    componentIndex = byName?.index ?? (/^\d+$/.test(depthName!) ? Number(depthName) : undefined);
-    if (componentIndex === undefined) {
-      const valid = info?.components.map((c) => c.name).join(', ') ?? 'component indices';
-      return sendError(
-        res,
-        404,
-        ErrorCode.NOT_FOUND,
-        `no component ${JSON.stringify(depthName)} in this render's model; valid: ${valid}`,
-      );
-    }
-  }
+const pngHeaders = (etag: string) => ({ etag, 'cache-control': CACHE_IMMUTABLE, 'content-type': 'image/png' });
 
-  // Render rows never change: the ETag follows from the URL alone.
-  const etag = `"${renderId}-${kind}${componentIndex === undefined ? '' : `-${componentIndex}`}"`;
-  const headers = { etag, 'cache-control': CACHE_IMMUTABLE, 'content-type': 'image/png' };
-  if (etagMatches(req, etag)) {
-    res.writeHead(304, headers);
-    res.end();
-    return;
-  }
-  let png: Uint8Array | undefined;
-  if (kind === 'image') {
-    png = (await app.prisma.render.findUnique({ where: { id: renderId }, select: { imagePng: true } }))?.imagePng;
-  } else if (kind === 'segmentation') {
-    png = (await app.prisma.render.findUnique({ where: { id: renderId }, select: { segmentationPng: true } }))
-      ?.segmentationPng;
-  } else {
-    png = (
-      await app.prisma.renderDepth.findUnique({
-        where: { renderId_componentIndex: { renderId, componentIndex: componentIndex! } },
-        select: { png: true },
-      })
-    )?.png;
-  }
-  if (!png) return notFound(res, `${kind} of render ${renderId}`);
-  res.writeHead(200, { ...headers, 'content-length': png.byteLength });
+function notModified(res: ServerResponse, etag: string) {
+  res.writeHead(304, pngHeaders(etag));
+  res.end();
+}
+
+/** The PNG (200), or 404 naming `what` when there is none. */
+function sendPng(
+  req: IncomingMessage,
+  res: ServerResponse,
+  etag: string,
+  png: Uint8Array | null | undefined,
+  what: string,
+) {
+  if (!png) return notFound(res, what);
+  res.writeHead(200, { ...pngHeaders(etag), 'content-length': png.byteLength });
   res.end(req.method === 'HEAD' ? undefined : Buffer.from(png.buffer, png.byteOffset, png.byteLength));
 }

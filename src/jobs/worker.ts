@@ -6,11 +6,13 @@
 //             edit's latent, in one statement. A row that is CANCELLED or already finished drops
 //             the queue entry without running anything.
 //   render    cacheKey = sha256(model id, latent bytes, canonical options). A stored Render with that
-//             key is reused (no model run); an identical render in flight in this process is joined;
-//             otherwise the model runs and the Render is inserted ON CONFLICT (cacheKey) DO NOTHING and
-//             re-read, so two workers racing store one render.
+//             key is reused (no model run; the claim already looked it up for plain options); an
+//             identical render in flight in this process is joined; otherwise the model runs and the
+//             Render is inserted ON CONFLICT (cacheKey) DO NOTHING and re-read, so two workers racing
+//             store one render.
 //   finish    Edit.renderId (RENDER_EDIT), job SUCCEEDED + renderId + finishedAt, JOB_UPDATED and
-//             FACE_UPDATED{reason: RENDER}, in one statement.
+//             FACE_UPDATED{reason: RENDER}, in one statement; after a model run, the same statement
+//             that stores the Render and its depth maps (one commit).
 //   failure   PermanentJobError / LatentError (corrupt latent, bad options) or the last attempt:
 //             FAILED with the error, queue entry dropped. Anything else: back to QUEUED with the
 //             error, and graphile-worker retries after e^attempt seconds (2.7 s, 7.4 s, 20 s, ...).
@@ -33,7 +35,7 @@ import { notifyFaceSql, notifyJobSql, NOW_UTC } from './events.ts';
 import { Heartbeat, newWorkerId } from './heartbeat.ts';
 import { uuidv7 } from './ids.ts';
 import { RENDER_TASK, WORKER_DEAD_AFTER_MS } from './queue.ts';
-import { normalizeRenderOptions, renderCacheKey, type RenderOptions } from './render-key.ts';
+import { normalizeRenderOptions, plainRenderCacheKeySql, renderCacheKey, type RenderOptions } from './render-key.ts';
 
 export interface WorkerOptions {
   /** Jobs run at once (SSG_WORKER_CONCURRENCY); they batch together in the runtime. */
@@ -74,7 +76,10 @@ export interface JobTiming {
   pickedAt: number;
   /** performance.now() when the claim committed (row RUNNING). */
   claimedAt: number;
-  /** performance.now() when the render was obtained (before the final status write). */
+  /**
+   * performance.now() when the render was obtained: found, or produced by the model (then stored
+   * in the same statement as the final status write).
+   */
   renderedAt: number;
 }
 
@@ -99,6 +104,9 @@ interface ClaimedRow {
   latent: Buffer;
   queueWaitMs: number | null;
   sinceCreatedMs: number;
+  /** renderCacheKey() of the latent with no options, and the stored render with that key. */
+  plainCacheKey: string;
+  plainRenderId: string | null;
 }
 
 interface ActiveJob {
@@ -150,31 +158,81 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions): Promise
          (SELECT extract(epoch FROM clock_timestamp() - q.run_at) * 1000 FROM graphile_worker.jobs q WHERE q.id = $3::bigint)::float8
            AS "queueWaitMs",
          (extract(epoch FROM clock_timestamp() - (u."createdAt" AT TIME ZONE 'UTC')) * 1000)::float8 AS "sinceCreatedMs",
-         ${notifyJobSql('u')}
-       FROM u JOIN "Edit" e ON e.id = u."editId"`,
+         ${notifyJobSql('u')},
+         -- The render cache lookup, folded in: the key for options without components (checked
+         -- against the job's real key by obtainRender) and the stored render with that key.
+         k.key AS "plainCacheKey",
+         (SELECT r.id::text FROM "Render" r WHERE r."cacheKey" = k.key) AS "plainRenderId"
+       FROM u JOIN "Edit" e ON e.id = u."editId"
+         CROSS JOIN LATERAL (SELECT ${plainRenderCacheKeySql('u."modelId"', 'e.latent')} AS key) k`,
       [jobId, workerId, queueJob.id],
     );
     return r.rows[0];
   };
 
-  const storeRender = async (cacheKey: string, modelId: string, options: RenderOptions, res: RenderResult) => {
+  // The job's success, once its render id is known: Edit.renderId (RENDER_EDIT), job SUCCEEDED +
+  // renderId, JOB_UPDATED and FACE_UPDATED{RENDER}. Not guarded by workerId: if this worker was
+  // presumed dead and the job handed to another, the render is still the right one
+  // (content-addressed) and finishing it here saves a run. Reads the CTE `rid` (one row: id);
+  // its parameters are finishParams().
+  const finishCtes = `
+       e AS (
+         UPDATE "Edit" SET "renderId" = rid.id FROM rid
+         WHERE "Edit".id = $3::uuid AND $4::boolean AND $6::boolean AND "Edit"."renderId" IS DISTINCT FROM rid.id
+         RETURNING "Edit".id),
+       u AS (
+         UPDATE "InferenceJob" j SET status = 'SUCCEEDED', "renderId" = rid.id, error = NULL, "workerId" = $5,
+           "finishedAt" = ${NOW_UTC}, "updatedAt" = ${NOW_UTC}
+         FROM rid
+         WHERE j.id = $1::uuid AND $6::boolean AND j.status IN ('QUEUED', 'RUNNING')
+         RETURNING j.id, j."faceId", j."editId", j.status),
+       n AS (SELECT ${notifyJobSql('u')}, ${notifyFaceSql('u', 'RENDER')} FROM u)`;
+  /** $1..$6 of finishCtes; $2 belongs to the statement (the render id, or the cache key). */
+  const finishParams = (row: ClaimedRow, renderIdOrKey: string, finish: boolean) => [
+    row.id,
+    renderIdOrKey,
+    row.editId,
+    row.kind === 'RENDER_EDIT',
+    workerId,
+    finish,
+  ];
+
+  /**
+   * Stores a render just produced and, when `finish`, the job's success, in one statement (one
+   * commit). The Render is inserted ON CONFLICT ("cacheKey") DO NOTHING, so two workers racing
+   * store one; the loser uses the winner's row. Returns the render id, and whether the job row
+   * was finished here (else the caller runs finishSucceeded).
+   */
+  const storeAndFinish = async (
+    row: ClaimedRow,
+    cacheKey: string,
+    options: RenderOptions,
+    res: RenderResult,
+    finish: boolean,
+  ): Promise<{ renderId: string; finished: boolean }> => {
     const coarse = Buffer.from(res.coarseMask.buffer, res.coarseMask.byteOffset, res.coarseMask.byteLength);
-    const r = await pool.query<{ id: string }>(
+    const r = await pool.query<{ id: string; finished: boolean }>(
       `WITH r AS (
          INSERT INTO "Render" (id, "cacheKey", "modelId", options, width, height, "imagePng", "segmentationPng", "coarseMask", "coarseSize")
-         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)
+         VALUES ($7, $2, $8, $9::jsonb, $10, $11, $12, $13, $14, $15)
          ON CONFLICT ("cacheKey") DO NOTHING
          RETURNING id),
+       -- The depth PNGs arrive as one binary parameter ($17, the PNGs one after another) and are
+       -- cut at the offsets and lengths of $16 (a bytea[] parameter would travel as hex text).
        d AS (
          INSERT INTO "RenderDepth" ("renderId", "componentIndex", png)
-         SELECT r.id, t.i, t.png FROM r, unnest($11::int[], $12::bytea[]) AS t(i, png))
-       SELECT id FROM r
-       UNION ALL
-       SELECT id FROM "Render" WHERE "cacheKey" = $2 AND NOT EXISTS (SELECT 1 FROM r)`,
+         SELECT r.id, t.i - 1, substring($17::bytea FROM t.off + 1 FOR t.len)
+         FROM r, unnest($16::int[], $18::int[]) WITH ORDINALITY AS t(off, len, i)),
+       rid AS (
+         SELECT id FROM r
+         UNION ALL
+         SELECT id FROM "Render" WHERE "cacheKey" = $2 AND NOT EXISTS (SELECT 1 FROM r)),
+       ${finishCtes}
+       SELECT rid.id::text AS id, EXISTS (SELECT 1 FROM n) AS finished FROM rid`,
       [
+        ...finishParams(row, cacheKey, finish),
         uuidv7(),
-        cacheKey,
-        modelId,
+        row.modelId,
         JSON.stringify(options),
         res.width,
         res.height,
@@ -182,21 +240,31 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions): Promise
         res.segmentationPng,
         coarse,
         res.coarseSize,
-        res.depthPngs.map((_, i) => i),
-        res.depthPngs,
+        offsets(res.depthPngs),
+        Buffer.concat(res.depthPngs),
+        res.depthPngs.map((png) => png.byteLength),
       ],
     );
-    // Two statements racing on the same key: the loser's snapshot may not see the winner's row yet.
-    const id = r.rows[0]?.id ?? (await findRender(cacheKey));
+    if (r.rows[0]) return { renderId: r.rows[0].id, finished: r.rows[0].finished };
+    // Two statements racing on the same key: the loser's snapshot may not see the winner's row yet
+    // (and so finished nothing).
+    const id = await findRender(cacheKey);
     if (!id) throw new Error(`render ${cacheKey} was neither inserted nor found`);
-    return id;
+    return { renderId: id, finished: false };
   };
 
   const findRender = async (cacheKey: string): Promise<string | undefined> =>
     (await pool.query<{ id: string }>(`SELECT id FROM "Render" WHERE "cacheKey" = $1`, [cacheKey])).rows[0]?.id;
 
-  /** The render for a claimed job: stored, joined in flight, or produced now. */
-  const obtainRender = async (row: ClaimedRow, signal: AbortSignal, timing: JobTiming): Promise<string> => {
+  /**
+   * The render for a claimed job: stored, joined in flight, or produced now. A render produced by
+   * this job is stored together with the job's success (`finished`: nothing left to write).
+   */
+  const obtainRender = async (
+    row: ClaimedRow,
+    signal: AbortSignal,
+    timing: JobTiming,
+  ): Promise<{ renderId: string; finished: boolean }> => {
     let options: RenderOptions;
     try {
       options = normalizeRenderOptions(row.options);
@@ -205,15 +273,16 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions): Promise
     }
     const latentBytes = new Uint8Array(row.latent.buffer, row.latent.byteOffset, row.latent.byteLength);
     const cacheKey = renderCacheKey(row.modelId, latentBytes, options);
-    const stored = await findRender(cacheKey);
+    // The claim looked up the key for plain options; other options need their own lookup.
+    const stored = cacheKey === row.plainCacheKey ? row.plainRenderId : await findRender(cacheKey);
     if (stored) {
       timing.render = 'hit';
-      return stored;
+      return { renderId: stored, finished: false };
     }
     const running = inflight.get(cacheKey);
     if (running) {
       timing.render = 'shared';
-      return abortable(running, signal);
+      return { renderId: await abortable(running, signal), finished: false };
     }
     const runtime = ctx.models.get(row.modelId);
     if (!runtime) throw new Error(`model ${row.modelId} is not loaded on worker ${workerId}`);
@@ -241,32 +310,27 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions): Promise
       );
       const t0 = performance.now();
       const result = await runtime.render({ latent, compositionMask });
-      timing.renderMs = performance.now() - t0;
-      return storeRender(cacheKey, row.modelId, options, result);
+      timing.renderedAt = performance.now();
+      timing.renderMs = timing.renderedAt - t0;
+      // A released job (stop() already put its row back to QUEUED) stores the render only.
+      return storeAndFinish(row, cacheKey, options, result, !signal.aborted);
     })();
-    inflight.set(cacheKey, produce);
+    // Identical jobs in this process share the render id (they finish their own rows).
+    const shared = produce.then((p) => p.renderId);
+    shared.catch(() => {}); // handled by the joiners, if any
+    inflight.set(cacheKey, shared);
     try {
       return await abortable(produce, signal);
     } finally {
       // Later identical requests find the stored row.
-      void produce.catch(() => {}).finally(() => inflight.delete(cacheKey));
+      void shared.catch(() => {}).finally(() => inflight.delete(cacheKey));
     }
   };
 
   const finishSucceeded = async (row: ClaimedRow, renderId: string) => {
-    // Not guarded by workerId: if this worker was presumed dead and the job handed to another, the
-    // render is still the right one (content-addressed) and finishing it here saves a run.
     await pool.query(
-      `WITH e AS (
-         UPDATE "Edit" SET "renderId" = $2::uuid WHERE id = $3::uuid AND $4::boolean
-           AND "renderId" IS DISTINCT FROM $2::uuid RETURNING id),
-       u AS (
-         UPDATE "InferenceJob" SET status = 'SUCCEEDED', "renderId" = $2::uuid, error = NULL, "workerId" = $5,
-           "finishedAt" = ${NOW_UTC}, "updatedAt" = ${NOW_UTC}
-         WHERE id = $1::uuid AND status IN ('QUEUED', 'RUNNING')
-         RETURNING id, "faceId", "editId", status)
-       SELECT ${notifyJobSql('u')}, ${notifyFaceSql('u', 'RENDER')}, (SELECT count(*) FROM e) FROM u`,
-      [row.id, renderId, row.editId, row.kind === 'RENDER_EDIT', workerId],
+      `WITH rid AS (SELECT $2::uuid AS id), ${finishCtes} SELECT count(*) FROM n`,
+      finishParams(row, renderId, true),
     );
   };
 
@@ -326,9 +390,11 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions): Promise
       qlog.debug({ attempt: row.attempts, of: row.maxAttempts, editId: row.editId, model: row.modelId }, 'job started');
       if (testDelayMs > 0) await sleep(testDelayMs, undefined, { signal: slot.abort.signal }).catch(() => {});
       if (slot.abort.signal.aborted) throw new JobReleasedError('released');
-      const renderId = await obtainRender(row, slot.abort.signal, timing);
-      timing.renderedAt = performance.now();
-      await finishSucceeded(row, renderId);
+      const { renderId, finished } = await obtainRender(row, slot.abort.signal, timing);
+      if (!finished) {
+        if (!timing.renderedAt) timing.renderedAt = performance.now();
+        await finishSucceeded(row, renderId);
+      }
       timing.outcome = 'succeeded';
       qlog.info(
         {
@@ -468,6 +534,16 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
         reject(e as Error);
       },
     );
+  });
+}
+
+/** Where each buffer starts in Buffer.concat(buffers). */
+function offsets(buffers: Uint8Array[]): number[] {
+  let at = 0;
+  return buffers.map((b) => {
+    const start = at;
+    at += b.byteLength;
+    return start;
   });
 }
 

@@ -66,3 +66,13 @@ test('a page of history with parents, children, renders and jobs costs a constan
   assert.ok(large.queries <= small.queries, `queries grew with the page: ${large.texts.join('\n')}`);
   assert.ok(large.queries <= 7, `${large.queries} queries:\n${large.texts.join('\n')}`);
 });
+
+test('a swap costs a fixed number of statements: the faces, the lock, the head latents and one write', async () => {
+  const r = await measure(
+    `mutation($f: ID!, $s: ID!) { swapComponents(input: {targetFaceId: $f, sourceFaceId: $s, components: ["eyes"], part: BOTH}) { job { id status } } }`,
+    { f: faces[2].faceId, s: faces[3].faceId },
+  );
+  assert.equal(r.result.swapComponents.job.status, 'QUEUED');
+  // countQueries leaves out BEGIN/COMMIT and the write itself (it queues the job and notifies).
+  assert.ok(r.queries <= 3, `${r.queries} queries:\n${r.texts.join('\n')}`);
+});

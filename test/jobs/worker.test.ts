@@ -84,6 +84,14 @@ describe('render jobs', () => {
       const info = ctx.models.get(ctx.models.demoModelId)!.info;
       assert.equal(render.width, info.resolution);
       assert.equal(render.depths.length, info.layout.numComponents);
+      // The depth maps are stored byte for byte, one per component in order.
+      const rendered = await ctx.models.get(ctx.models.demoModelId)!.render({ latent: face.latent });
+      const depths = [...render.depths].sort((a, b) => a.componentIndex - b.componentIndex);
+      assert.deepEqual(
+        depths.map((d) => d.componentIndex),
+        rendered.depthPngs.map((_, i) => i),
+      );
+      depths.forEach((d, i) => assert.ok(Buffer.from(d.png).equals(rendered.depthPngs[i]!), `depth ${i}`));
       assert.equal(Buffer.from(render.imagePng).subarray(1, 4).toString(), 'PNG');
       assert.equal(render.coarseMask.length, info.layout.numComponents * render.coarseSize ** 2 * 4);
       await waitFor('FACE_UPDATED RENDER', async () => faceEvents.length > 0, 5000);
