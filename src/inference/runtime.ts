@@ -26,6 +26,8 @@ export interface RuntimeOptions {
   log?: (msg: string, fields?: object) => void;
   /** Called after every generator run with the batch size and the run's wall time. */
   onBatch?: (size: number, ms: number) => void;
+  /** false: ORT's worker threads sleep between runs instead of spinning (default: ORT's, spinning). */
+  allowSpinning?: boolean;
   /** Skip the sha256 check of the graph files (they are still parsed). Default false. */
   skipHashCheck?: boolean;
 }
@@ -146,6 +148,9 @@ export class ModelRuntime {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+      // ORT's threads spin between runs by default: fastest alone, but in a server they burn the
+      // cores that PostgreSQL and the API need between renders.
+      ...(opts.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     };
     let gen: ort.InferenceSession | null = null,
       provider = 'cpu';
