@@ -39,7 +39,8 @@ export async function checkReachable(url: string): Promise<void> {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port that is free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

@@ -3,11 +3,11 @@
 // LISTEN/NOTIFY), and the render is then served over HTTP.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { freePort } from '../../src/db/database.ts';
 import { createToken } from '../../src/domain/tokens.ts';
 import { PROJECT_ROOT } from '../../src/paths.ts';
 import { TEST_MODELS_DIR } from '../helpers/app.ts';
@@ -26,17 +26,6 @@ after(async () => {
   );
   await t?.close();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function ssg(args: string[], env: Record<string, string>, readyText: string): Promise<ChildProcess> {
   const proc = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ssg.js'), ...args], {
