@@ -14,11 +14,27 @@ import {
 
 const SQRT2 = Math.SQRT2;
 
+/** Name prefix of the render-net noise nodes (conv of the noise map, Add, LeakyRelu). */
+export const NOISE_TAG = 'ssg_noise_';
+
 export interface GeneratorGraphOptions {
   /** Extra outputs `fused` [B,Cc,S,S], `fusion_weights` [B,K,S,S], `local_feat` [B,K,Cc,S,S]. */
   debugOutputs?: boolean;
   /** How the stride-2 upsampling conv + blur is expressed. Default 'split' (see splitUpsampleConv). */
   upsample?: 'convtranspose' | 'phase' | 'split';
+  /**
+   * Default true: the render-net noise is a 1x1 conv of the [B,1,H,W] noise map (ones weights) added
+   * to the conv output, the three nodes tagged NOISE_TAG; on the CPU provider the runtime turns each
+   * group into one FusedConv (cpu-fusion.ts), which ORT runs as a single NCHWc conv. Still standard
+   * ONNX. false: a broadcast Add of the [1,1,H,W] noise constant, then LeakyRelu.
+   */
+  fuseNoise?: boolean;
+  /**
+   * How 2x2 phase planes are interleaved into the 2x upsampled grid: 'transpose' (default) as two
+   * Transposes that each move one axis inwards (ORT runs these ~2x faster than its DepthToSpace
+   * here), or 'depthtospace'.
+   */
+  interleave?: 'transpose' | 'depthtospace';
 }
 
 export interface BuiltGraph {
@@ -217,7 +233,7 @@ export function buildGeneratorGraph(
   ]); // [B,L,K,1,C]
   const dsum = g.op1('MatMul', [g.op1('Mul', [Sty, Sty]), g.constF('wsqt', WsqT, [L, K, C, C])]); // [B,L,K,1,O]
   const demod = g.op1('Reciprocal', [g.op1('Sqrt', [g.op1('Add', [dsum, g.constF('eps', [1e-8], [])])])]);
-  const dshape = g.constI64('dshape', [-1, K, C, 1]);
+  const dshape = g.constI64('dshape', [0, K, C, 1]);
   macs += L * K * C * D + L * K * C * C;
 
   // ---- positional input constant [C, P] ----
@@ -238,15 +254,19 @@ export function buildGeneratorGraph(
     }
   let x = g.constF('pos', pos, [C1, P]);
   // [B, K, C, 1] / [B, K, 1, C+1] expansion shapes for the bias column and the ones row.
-  const batch = g.op1('Slice', [shape, g.constI64('b0', [0]), g.constI64('b1', [1]), g.constI64('bax', [0])]);
-  const colShape = g.op1('Concat', [batch, g.constI64('colrest', [K, C, 1])], { axis: 0 });
-  const rowShape = g.op1('Concat', [batch, g.constI64('rowrest', [K, 1, C1])], { axis: 0 });
+  // Batch-sized zeros [B,K,1,1] (0 * the finite composition mask): broadcasting against them gives
+  // [B,...] tensors whose batch dim ONNX shape inference still knows as the symbolic 'batch' (an
+  // Expand to a runtime shape, or a Reshape with -1, would lose it). ORT needs provably equal shapes
+  // to fuse the render net's noise Add into its convs.
+  const cm = g.op1('Reshape', ['composition_mask', g.constI64('cshape', [0, K, 1, 1])]);
+  const zeroBK = g.op1('Mul', [cm, g.constF('zero', [0], [])]); // [B,K,1,1]
   const onesRow = new Float32Array(C1);
   onesRow[C] = 1;
-  const lastRow = g.op1('Expand', [g.constF('onesrow', onesRow, [1, 1, 1, C1]), rowShape]);
+  const lastRow = g.op1('Add', [zeroBK, g.constF('onesrow', onesRow, [1, 1, 1, C1])]); // [B,K,1,C+1]
 
   // ---- local generators, batched over K: x [B,K,C,P] ----
   let depth = '';
+  let zeroB1: string | undefined;
   const leak = { alpha: { float: 0.2 } };
   for (let j = 0; j < L; j++) {
     const jIdx = g.constI64('j', [j], []);
@@ -254,9 +274,17 @@ export function buildGeneratorGraph(
     const dj = g.op1('Reshape', [g.op1('Gather', [demod, jIdx], { axis: 1 }), dshape]); // [B,K,O,1]
     // per-sample weights [B,K,O,C] = W * s^T * demod (tiny), then one batched MatMul over K
     const Wb = g.op1('Mul', [g.op1('Mul', [g.constF(`lw${j}`, Wl[j], [K, C, C]), sj]), dj]);
-    const bcol = g.op1('Expand', [g.constF(`lb${j}`, bl[j], [1, K, C, 1]), colShape]);
+    const bcol = g.op1('Add', [zeroBK, g.constF(`lb${j}`, bl[j], [1, K, C, 1])]); // [B,K,C,1]
     const Waug = g.op1('Concat', [g.op1('Concat', [Wb, bcol], { axis: 3 }), lastRow], { axis: 2 }); // [B,K,C+1,C+1]
-    const y = g.op1('MatMul', [Waug, x]);
+    // Layer 0 reads the constant positional input [C+1, P]: one [B, K(C+1), C+1] x [C+1, P] MatMul
+    // (ORT runs the broadcast [B,K,..] x 2-D form as K small GEMMs, ~4x slower at batch 8).
+    const y =
+      j === 0
+        ? g.op1('Reshape', [
+            g.op1('MatMul', [g.op1('Reshape', [Waug, g.constI64('w0shape', [0, K * C1, C1])]), x]),
+            g.constI64('y0shape', [0, K, C1, P]),
+          ])
+        : g.op1('MatMul', [Waug, x]);
     x = g.op1('LeakyRelu', [y], leak);
     macs += K * C * C1 * P;
     if (j === DL - 1) {
@@ -276,11 +304,10 @@ export function buildGeneratorGraph(
   // ---- fusion ----
   let m = g.op1('Softmax', [depth], { axis: 1 }); // [B,K,1,P]
   const ax1 = g.constI64('ax1', [1]);
-  const cm = g.op1('Reshape', ['composition_mask', g.constI64('cshape', [-1, K, 1, 1])]);
   const mc = g.op1('Mul', [m, cm]);
   m = g.op1('Div', [mc, g.op1('Add', [g.op1('ReduceSum', [mc, ax1], { keepdims: 1 }), g.constF('eps', [1e-8], [])])]);
   const coarse = g.op1('Sub', [g.op1('Mul', [m, g.constF('two', [2], [])]), g.constF('one', [1], [])]);
-  const shape4 = g.constI64('s4', [-1, K, S, S]);
+  const shape4 = g.constI64('s4', [0, K, S, S]);
   const coarse4 = g.op1('Reshape', [coarse, shape4]);
   g.output(coarse4, 'coarse');
   g.output(g.op1('Reshape', [depth, shape4]), 'depth');
@@ -317,15 +344,15 @@ export function buildGeneratorGraph(
     }
   }
   // F = sum_k w_k (Wf_k h_k + b_k) = [Wf | b] over the weight-scaled hidden features (ones row -> w_k).
-  const xw = g.op1('Reshape', [g.op1('Mul', [x, wts]), g.constI64('xwshape', [-1, K * C1, P])]);
+  const xw = g.op1('Reshape', [g.op1('Mul', [x, wts]), g.constI64('xwshape', [0, K * C1, P])]);
   const Fflat = g.op1('MatMul', [g.constF('feat_w', Wf, [Cc, K * C1]), xw]);
   macs += Cc * K * C1 * P;
-  const F = g.op1('Reshape', [Fflat, g.constI64('fshape', [-1, Cc, S, S])]);
+  const F = g.op1('Reshape', [Fflat, g.constI64('fshape', [0, Cc, S, S])]);
   if (opts.debugOutputs) {
     g.output(F, 'fused');
     g.output(g.op1('Reshape', [wts, shape4]), 'fusion_weights');
     const lf = g.op1('MatMul', [g.constF('lf_w', WfK, [K, Cc, C1]), x]);
-    g.output(g.op1('Reshape', [lf, g.constI64('lfshape', [-1, K, Cc, S, S])]), 'local_feat');
+    g.output(g.op1('Reshape', [lf, g.constI64('lfshape', [0, K, Cc, S, S])]), 'local_feat');
   }
 
   // ---- render net ----
@@ -359,8 +386,9 @@ export function buildGeneratorGraph(
     const nz0 = noiseConst(weights, `render_net.noises.noise_${2 * i}`, w(weights, `${p0}noise.weight`, [1])[0], side);
     let y: string;
     const mode = opts.upsample ?? 'split';
+    const il = opts.interleave ?? 'transpose';
     if (mode === 'split') {
-      y = splitUpsampleConv(g, r, W0, b0, O, cin, blurW);
+      y = splitUpsampleConv(g, r, W0, b0, O, cin, blurW, sideIn + 1, il);
       macs += O * cin * 9 * (sideIn + 1) * (sideIn + 1) + O * 16 * side * side;
     } else if (mode === 'phase') {
       y = phaseUpsampleConv(g, r, W0, b0, O, cin, sideIn);
@@ -382,8 +410,7 @@ export function buildGeneratorGraph(
       });
       macs += O * cin * 9 * sideIn * sideIn + O * 16 * side * side;
     }
-    y = g.op1('Add', [y, nz0]);
-    r = g.op1('LeakyRelu', [y], leak);
+    r = noiseLrelu(y, nz0, O);
     // plain fixed conv
     const p1 = `render_net.convs.${2 * i + 1}.`;
     const W1 = fixedConvWeight(weights, p1, O, O, new Float32Array(O).fill(SQRT2));
@@ -399,8 +426,7 @@ export function buildGeneratorGraph(
       pads: [1, 1, 1, 1],
     });
     macs += O * O * 9 * side * side;
-    y = g.op1('Add', [y, nz1]);
-    r = g.op1('LeakyRelu', [y], leak);
+    r = noiseLrelu(y, nz1, O);
     rScale = new Float32Array(O).fill(SQRT2);
     // toRGB + toSeg as one 1x1 conv
     const Wo = new Float32Array(NO * O),
@@ -424,7 +450,7 @@ export function buildGeneratorGraph(
     });
     macs += NO * O * side * side;
     if (i > 0) {
-      o = g.op1('Add', [o, skipUpsample(g, out, NO)]);
+      o = g.op1('Add', [o, skipUpsample(g, out, NO, sideIn, opts.interleave ?? 'transpose')]);
       macs += NO * 9 * 4 * sideIn * sideIn;
     }
     if (cfg.residual_refine && side === S) {
@@ -458,6 +484,18 @@ export function buildGeneratorGraph(
   );
   return { bytes, macsPerImage: macs };
 
+  /** lrelu(y + noise) (y already has its bias); see GeneratorGraphOptions.fuseNoise. */
+  function noiseLrelu(y: string, noise: string, O: number): string {
+    if (opts.fuseNoise === false) return g.op1('LeakyRelu', [g.op1('Add', [y, noise])], leak);
+    zeroB1 ??= g.op1('Slice', [zeroBK, g.constI64('z0', [0]), g.constI64('z1', [1]), ax1]); // [B,1,1,1]
+    const nzB = g.op1('Add', [noise, zeroB1]); // [B,1,H,W]
+    const ones = g.constF('nzw', new Float32Array(O).fill(1), [O, 1, 1, 1]);
+    // Tagged for fuseNoiseForCpu (cpu-fusion.ts): the three nodes become one FusedConv.
+    const nz = g.op1('Conv', [nzB, ones], { kernel_shape: [1, 1] }, `${NOISE_TAG}conv`); // [B,O,H,W]
+    const sum = g.op1('Add', [y, nz], {}, `${NOISE_TAG}add`);
+    return g.op1('LeakyRelu', [sum], leak, `${NOISE_TAG}lrelu`);
+  }
+
   function noiseConst(ws: WeightMap, name: string, nw: number, side: number): string {
     const nz = w(ws, name, [1, 1, side, side]);
     return g.constF(
@@ -469,7 +507,7 @@ export function buildGeneratorGraph(
 }
 
 /** upfirdn2d(x, kernel4*4, up 2, pad (2,1)) per channel as a polyphase depthwise conv + DepthToSpace. */
-function skipUpsample(g: GraphBuilder, x: string, N: number): string {
+function skipUpsample(g: GraphBuilder, x: string, N: number, side: number, il: Interleave): string {
   const ph = [
     [0.25, 0.75, 0],
     [0, 0.75, 0.25],
@@ -486,7 +524,24 @@ function skipUpsample(g: GraphBuilder, x: string, N: number): string {
     kernel_shape: [3, 3],
     pads: [1, 1, 1, 1],
   });
-  return g.op1('DepthToSpace', [y], { blocksize: 2, mode: 'CRD' });
+  return interleave2x2(g, y, N, side, 'CRD', il);
+}
+
+type Interleave = 'transpose' | 'depthtospace';
+
+/**
+ * DepthToSpace(blocksize 2) of x [B, 4C, h, h] (DCR: channel (2p+q)*C + c; CRD: 4c + 2p + q) to
+ * [B, C, 2h, 2h]. 'transpose': q moved innermost (runs of 1), then p inwards (runs of 2h).
+ */
+function interleave2x2(g: GraphBuilder, x: string, C: number, h: number, mode: 'DCR' | 'CRD', il: Interleave): string {
+  if (il === 'depthtospace') return g.op1('DepthToSpace', [x], { blocksize: 2, mode });
+  // Reshapes copy the batch dim (0) so shape inference keeps it symbolic.
+  const dcr = mode === 'DCR';
+  const r6 = g.op1('Reshape', [x, g.constI64('il6', dcr ? [0, 2, 2, C, h, h] : [0, C, 2, 2, h, h])]);
+  const t1 = g.op1('Transpose', [r6], { perm: dcr ? [0, 1, 3, 4, 5, 2] : [0, 1, 2, 4, 5, 3] }); // ..., w, q
+  const r5 = g.op1('Reshape', [t1, g.constI64('il5', dcr ? [0, 2, C, h, 2 * h] : [0, C, 2, h, 2 * h])]);
+  const t2 = g.op1('Transpose', [r5], { perm: dcr ? [0, 2, 3, 1, 4] : [0, 1, 3, 2, 4] }); // [B, C, h, p, 2w]
+  return g.op1('Reshape', [t2, g.constI64('il4', [0, C, 2 * h, 2 * h])]);
 }
 
 /**
@@ -554,6 +609,8 @@ function splitUpsampleConv(
   O: number,
   cin: number,
   blurW: Float32Array,
+  h: number,
+  il: Interleave,
 ): string {
   const taps = [[2, 0], [1]]; // phase 0 kernel rows read x[a-1], x[a] -> taps w2, w0; phase 1 reads x[a] -> w1
   const phases: string[] = [];
@@ -575,7 +632,7 @@ function splitUpsampleConv(
       phases.push(g.op1('Conv', [x, g.constF(`up${p}${q}`, Wp, [O, cin, kh, kw])], { kernel_shape: [kh, kw], pads }));
     }
   const cat = g.op1('Concat', phases, { axis: 1 });
-  const t = g.op1('DepthToSpace', [cat], { blocksize: 2, mode: 'DCR' });
+  const t = interleave2x2(g, cat, O, h, 'DCR', il);
   const bw = new Float32Array(O * 16);
   for (let o = 0; o < O; o++) bw.set(blurW, o * 16);
   return g.op1('Conv', [t, g.constF('blurw', bw, [O, 1, 4, 4]), g.constF('blurb', bias, [O])], {

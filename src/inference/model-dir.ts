@@ -9,7 +9,7 @@ import { Rng } from './rng.ts';
 import type { LatentLayout, ModelComponent } from './types.ts';
 
 /** Bump when the graph builder's output changes (ensureDemoModel rebuilds on mismatch). */
-export const BUILDER_VERSION = 4;
+export const BUILDER_VERSION = 5;
 export const MANIFEST_FORMAT = 'ssg-model/1';
 export const W_AVG_SAMPLES = 10_000;
 export const W_AVG_SEED = 0x5eed;

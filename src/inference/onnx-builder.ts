@@ -56,12 +56,19 @@ export class GraphBuilder {
   }
 
   /** Append a node; returns its output names. */
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, nOut = 1, domain?: string): string[] {
+  op(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    nOut = 1,
+    domain?: string,
+    name?: string,
+  ): string[] {
     const outputs = Array.from({ length: nOut }, () => this.fresh(opType.toLowerCase()));
     this.nodes.push({
       opType,
       domain: domain ?? '',
-      name: this.fresh('n_' + opType),
+      name: this.fresh(name ?? 'n_' + opType),
       input: inputs,
       output: outputs,
       attribute: Object.entries(attrs).map(([name, v]) => attr(name, v)),
@@ -69,8 +76,9 @@ export class GraphBuilder {
     return outputs;
   }
 
-  op1(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
-    return this.op(opType, inputs, attrs, 1)[0];
+  /** One-output node; `name` (a prefix, made unique) tags nodes that later passes look for. */
+  op1(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, name?: string): string {
+    return this.op(opType, inputs, attrs, 1, undefined, name)[0];
   }
 
   /** Rename a value by an Identity node (for graph outputs). */

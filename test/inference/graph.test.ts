@@ -6,6 +6,10 @@ import { buildGeneratorGraph, expandedRow, positionalFeatures } from '../../src/
 import { expectedTensors } from '../../src/inference/config.ts';
 import { DEFAULT_CONFIG } from '../../src/inference/config.ts';
 import { fixture, npy, relErr } from './helpers.ts';
+import { fuseNoiseForCpu } from '../../src/inference/cpu-fusion.ts';
+import { DEMO_CONFIG, randomWeights } from '../../src/inference/demo.ts';
+import { renderLevels } from '../../src/inference/config.ts';
+import { Rng } from '../../src/inference/rng.ts';
 
 test('split / phase / convtranspose upsampling forms agree with each other and the reference', async () => {
   const ck = readTorchCheckpoint(fixture('tiny.pt'));
@@ -27,6 +31,62 @@ test('split / phase / convtranspose upsampling forms agree with each other and t
   }
   assert.ok(relErr(outs[1], outs[0]) < 1e-5);
   assert.ok(relErr(outs[2], outs[0]) < 1e-5);
+});
+
+test('noise fusion, the cpu FusedConv rewrite and the interleave forms agree (tiny + NCHWc-aligned demo config)', async () => {
+  const ck = readTorchCheckpoint(fixture('tiny.pt'));
+  const cases = [
+    {
+      cfg: configFromArgs(ck.get('args')),
+      w: ck.stateDict('g_ema'),
+      lat: npy('latents.npy'),
+      ref: npy('ref_image.npy'),
+    },
+    // Widths that are multiples of 16: ORT runs the fused convs in its NCHWc layout.
+    {
+      cfg: DEMO_CONFIG,
+      w: randomWeights(DEMO_CONFIG, 3),
+      lat: { data: new Rng(5).normals(2 * 28 * 512), shape: [2, 28, 512] },
+      ref: null,
+    },
+  ];
+  for (const { cfg, w, lat, ref } of cases) {
+    const K = cfg.seg_dim;
+    const cm = new Float32Array(2 * K).fill(1);
+    cm[K + 7] = 0;
+    const plain = buildGeneratorGraph(cfg, w).bytes;
+    const fused = fuseNoiseForCpu(plain);
+    assert.equal(fused.fused, 2 * renderLevels(cfg));
+    assert.equal(fuseNoiseForCpu(buildGeneratorGraph(cfg, w, { fuseNoise: false }).bytes).fused, 0);
+    // 'phase' upsampling: its noise Add follows a DepthToSpace, so the noise conv takes the fusion.
+    const phase = buildGeneratorGraph(cfg, w, { upsample: 'phase' }).bytes;
+    const phaseFused = fuseNoiseForCpu(phase);
+    assert.equal(phaseFused.fused, 2 * renderLevels(cfg));
+    const variants = [
+      plain,
+      fused.bytes,
+      buildGeneratorGraph(cfg, w, { fuseNoise: false, interleave: 'depthtospace' }).bytes,
+      phase,
+      phaseFused.bytes,
+    ];
+    const outs: Array<Record<string, Float32Array>> = [];
+    for (const bytes of variants) {
+      const s = await ort.InferenceSession.create(bytes);
+      const o = await s.run({
+        latent: new ort.Tensor('float32', lat.data, lat.shape),
+        composition_mask: new ort.Tensor('float32', cm, [2, K]),
+      });
+      outs.push({ image: o.image.data as Float32Array, segmentation: o.segmentation.data as Float32Array });
+      await s.release();
+    }
+    for (const k of ['image', 'segmentation']) {
+      for (let v = 1; v < variants.length; v++) assert.ok(relErr(outs[v][k], outs[0][k]) < 1e-5, `variant ${v} ${k}`);
+    }
+    if (ref)
+      assert.ok(
+        relErr(outs[1].image.subarray(0, ref.data.length / 2), ref.data.subarray(0, ref.data.length / 2)) < 1e-4,
+      );
+  }
 });
 
 test('latent expansion table and positional features follow the spec', () => {

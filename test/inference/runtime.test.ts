@@ -111,6 +111,31 @@ test('a batch of two equals two singles', async () => {
   assert.ok(relErr(both.segmentation.subarray(sh), b.segmentation) < 1e-5);
 });
 
+test('large renders split into runs of maxPixelsPerRun, without the cpu fusion too, give the same outputs', async () => {
+  const lat = [A, Bl, A];
+  const whole = await rt.renderRaw(lat);
+  // 64 px model: at most one image per run, and the unfused standard graph
+  const split = await ModelRuntime.load(dir, { maxPixelsPerRun: 64 * 64, cpuFusion: false });
+  try {
+    const calls: number[] = [];
+    const orig = (split as unknown as { generator: ort.InferenceSession }).generator;
+    const run = orig.run.bind(orig) as (feeds: Record<string, ort.Tensor>) => ReturnType<typeof orig.run>;
+    (orig as unknown as { run: typeof run }).run = (feeds) => {
+      calls.push(feeds.latent.dims[0]);
+      return run(feeds);
+    };
+    const parts = await split.renderRaw(lat);
+    assert.deepEqual(calls, [1, 1, 1]);
+    assert.equal(split.stats.batches, 1);
+    for (const k of ['image', 'segmentation', 'coarse', 'depth'] as const) {
+      assert.equal(parts[k].length, whole[k].length, k);
+      assert.ok(relErr(parts[k], whole[k]) < 1e-5, k);
+    }
+  } finally {
+    await split.close();
+  }
+});
+
 test('concurrent render() calls are coalesced into one batched run', async () => {
   batches.length = 0;
   const res = await Promise.all([
