@@ -15,6 +15,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { freePort } from '../../src/db/database.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { PROJECT_ROOT, buildPlugin } from './helpers.ts';
 
@@ -542,10 +543,15 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     assert.match((await frame.textContent('#conn-status')) ?? '', /Token refused/);
     await shot(page.locator('iframe'), '09-token-refused');
 
-    await connect(frame, 'http://127.0.0.1:9', app.token);
-    await frame.waitForFunction(() =>
-      /Can't reach the server/.test(document.getElementById('banner-text')?.textContent ?? ''),
-    );
+    // A port that was free a moment ago: nothing listens there, so the connection is refused.
+    await connect(frame, `http://127.0.0.1:${await freePort()}`, app.token);
+    await frame
+      .waitForFunction(() => /Can't reach the server/.test(document.getElementById('banner-text')?.textContent ?? ''))
+      .catch(async (err: Error) => {
+        const banner = await frame.textContent('#banner-text');
+        const status = await frame.textContent('#conn-status');
+        throw new Error(`${err.message}; banner: ${JSON.stringify(banner)}, status: ${JSON.stringify(status)}`);
+      });
     assert.equal(await frame.getByRole('button', { name: 'Retry', exact: true }).count(), 1);
     await shot(page.locator('iframe'), '10-unreachable');
     // Nothing was saved for a failed connection.
