@@ -1,27 +1,20 @@
 // The seeded, untrained demo model (small: fast on two CPU cores).
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ConfigWithWidths, type WeightMap, expectedTensors } from './config.ts';
+import { DEFAULT_CONFIG, type ConfigWithWidths, type WeightMap, expectedTensors } from './config.ts';
 import { BUILDER_VERSION, MANIFEST_FORMAT, writeModelDir } from './model-dir.ts';
 import { Rng } from './rng.ts';
 
 export const DEMO_SEED = 20220601;
 
+// The authors' defaults, made small enough to run fast on two CPU cores.
 export const DEMO_CONFIG: ConfigWithWidths = {
+  ...DEFAULT_CONFIG,
   size: 128,
-  latent: 512,
-  n_mlp: 8,
-  channel_multiplier: 2,
-  seg_dim: 13,
-  local_layers: 10,
-  base_layers: 2,
-  depth_layers: 6,
   local_channel: 16,
   coarse_channel: 32,
   coarse_size: 32,
   min_feat_size: 8,
-  residual_refine: true,
-  transparent_dims: [10, 12],
   widths: { '16': 64, '32': 64, '64': 32, '128': 16 },
 };
 
