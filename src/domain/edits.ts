@@ -7,7 +7,14 @@ import type { AppContext } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { EditOperation } from '../generated/prisma/enums.ts';
-import { interpolateComponents, resampleComponents, swapComponents, truncate } from '../inference/latent.ts';
+import {
+  LatentError,
+  checkLatent as checkModelLatent,
+  interpolateComponents,
+  resampleComponents,
+  swapComponents,
+  truncate,
+} from '../inference/latent.ts';
 import { latentFromNpy } from '../inference/npy.ts';
 import type { ComponentPart, ModelInfo } from '../inference/types.ts';
 import { notifyFaceSql, notifyJobSql } from '../jobs/events.ts';
@@ -134,17 +141,13 @@ async function headLatents(s: Scope, faceIds: string[]): Promise<HeadLatent[]> {
   });
 }
 
+/** The runtime's latent check (shape, finiteness), answered as the API's BAD_USER_INPUT. */
 function checkLatent(latent: Float32Array, info: ModelInfo, what = 'latent'): void {
-  const expected = info.layout.nLatent * info.layout.dim;
-  if (latent.length !== expected) {
-    throw badInput(
-      `${what} has ${latent.length} values; model "${info.name}" needs [${info.layout.nLatent}, ${info.layout.dim}] = ${expected}`,
-      'latentBase64',
-    );
-  }
-  for (let i = 0; i < latent.length; i++) {
-    if (!Number.isFinite(latent[i]))
-      throw badInput(`${what} contains NaN or infinite values (index ${i})`, 'latentBase64');
+  try {
+    checkModelLatent(info.layout, latent, what);
+  } catch (err) {
+    if (err instanceof LatentError) throw badInput(`${err.message} for model "${info.name}"`, 'latentBase64');
+    throw err;
   }
 }
 
