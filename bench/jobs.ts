@@ -39,7 +39,8 @@ function pct(xs: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
 }
 
-async function scenario(dbUrl: string, maxBatch: number, clients: number, swapsPerClient: number) {
+/** The API on loopback with the demo model; the benchmark runs its own worker. */
+function startBenchApp(dbUrl: string, overrides: Partial<Config> = {}) {
   const config: Config = {
     ...loadConfig({}),
     databaseUrl: dbUrl,
@@ -48,9 +49,13 @@ async function scenario(dbUrl: string, maxBatch: number, clients: number, swapsP
     modelsDir: TEST_MODELS_DIR,
     logLevel: 'error',
     runWorker: false,
-    maxBatch,
+    ...overrides,
   };
-  const app = await startApp(config, pino({ level: 'error' }));
+  return startApp(config, pino({ level: 'error' }));
+}
+
+async function scenario(dbUrl: string, maxBatch: number, clients: number, swapsPerClient: number) {
+  const app = await startBenchApp(dbUrl, { maxBatch });
   const timings = new Map<string, JobTiming>();
   const waiters = new Map<string, () => void>();
   const worker = await startWorker(app.ctx, {
@@ -182,16 +187,7 @@ async function scenario(dbUrl: string, maxBatch: number, clients: number, swapsP
  * JOB_UPDATED SUCCEEDED event back through LISTEN/NOTIFY. Splits the worker's own overhead.
  */
 async function directScenario(dbUrl: string, n: number) {
-  const config: Config = {
-    ...loadConfig({}),
-    databaseUrl: dbUrl,
-    port: 0,
-    host: '127.0.0.1',
-    modelsDir: TEST_MODELS_DIR,
-    logLevel: 'error',
-    runWorker: false,
-  };
-  const app = await startApp(config, pino({ level: 'error' }));
+  const app = await startBenchApp(dbUrl);
   const { ctx } = app;
   const timings = new Map<string, JobTiming>();
   const worker = await startWorker(ctx, { concurrency: WORKER_CONCURRENCY, onJobDone: (t) => timings.set(t.jobId, t) });
