@@ -8,7 +8,8 @@ import { importCheckpoint } from './checkpoint.ts';
 import { buildDemoModel } from './demo.ts';
 import { latentsFromNpy, writeNpy } from './npy.ts';
 import { truncate } from './latent.ts';
-import { ModelRuntime, type RawOutputs } from './runtime.ts';
+import { loadConfig } from '../config.ts';
+import { ModelRuntime, type RawOutputs, type RuntimeOptions } from './runtime.ts';
 import { argmaxClasses, colourise, encodeRgb, imageToRgb } from './png.ts';
 
 export class UsageError extends Error {
@@ -50,6 +51,16 @@ function num(v: string | boolean | undefined, name: string): number | undefined 
 
 const logStderr = (msg: string, fields?: object) => console.error(fields ? `${msg} ${JSON.stringify(fields)}` : msg);
 
+/** Runtime options of the model commands: providers from the process config (src/config.ts). */
+function runtimeOptions(): RuntimeOptions {
+  const config = loadConfig();
+  return {
+    executionProviders: config.executionProviders,
+    strictProviders: config.executionProvidersStrict,
+    log: logStderr,
+  };
+}
+
 export async function importCheckpointCommand(args: Args): Promise<void> {
   const usage = 'ssg import-checkpoint FILE.pt --out DIR';
   const { values, positionals } = parse(args, { out: { type: 'string' }, name: { type: 'string' } }, usage);
@@ -85,7 +96,7 @@ export async function renderCommand(args: Args): Promise<void> {
   const latentFile = req(values.latent, 'latent', usage);
   const outDir = req(values.out, 'out', usage);
   const psi = num(values.truncation, 'truncation');
-  const rt = await ModelRuntime.load(modelDir, { log: logStderr });
+  const rt = await ModelRuntime.load(modelDir, runtimeOptions());
   try {
     const lat = latentsFromNpy(fs.readFileSync(latentFile), rt.info.layout, rt.expandedRows);
     const D = lat.dim,
@@ -164,7 +175,7 @@ export async function sampleCommand(args: Args): Promise<void> {
   if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
   const out = req(values.out, 'out', usage);
   const psi = num(values.truncation, 'truncation');
-  const rt = await ModelRuntime.load(modelDir, { log: logStderr });
+  const rt = await ModelRuntime.load(modelDir, runtimeOptions());
   try {
     const w = await rt.sample(seed, psi);
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
@@ -175,10 +186,9 @@ export async function sampleCommand(args: Args): Promise<void> {
   }
 }
 
-/** fp32 peak of this machine in GFLOP/s: SSG_PEAK_GFLOPS, else cores x 3.65 GHz x 32 FLOP/cycle (Zen 4). */
-export function peakGflops(threads: number): number {
-  const env = Number(process.env.SSG_PEAK_GFLOPS);
-  if (Number.isFinite(env) && env > 0) return env;
+/** fp32 peak of this machine in GFLOP/s: `stated` (--peak-gflops), else cores x 3.65 GHz x 32 FLOP/cycle (Zen 4). */
+export function peakGflops(threads: number, stated?: number): number {
+  if (stated !== undefined && Number.isFinite(stated) && stated > 0) return stated;
   return threads * 3.65 * 32;
 }
 
@@ -206,10 +216,10 @@ export async function benchModel(
   modelDir: string,
   batch: number,
   runs: number,
-  opts: { threads?: number; log?: (s: string) => void } = {},
+  opts: { threads?: number; peakGflops?: number; log?: (s: string) => void } = {},
 ): Promise<BenchResult> {
   const threads = opts.threads ?? Math.min(os.availableParallelism?.() ?? os.cpus().length, 16);
-  const rt = await ModelRuntime.load(modelDir, { intraOpThreads: threads, log: logStderr });
+  const rt = await ModelRuntime.load(modelDir, { ...runtimeOptions(), intraOpThreads: threads });
   try {
     const latents: Float32Array[] = [];
     for (let i = 0; i < batch; i++) latents.push(await rt.sample(1000 + i, 0.7));
@@ -230,7 +240,7 @@ export async function benchModel(
     const msPerImage = total / runs / batch;
     const gflop = (2 * rt.manifest.graph.generatorMacsPerImage) / 1e9;
     const gflops = gflop / (msPerImage / 1000);
-    const peak = peakGflops(threads);
+    const peak = peakGflops(threads, opts.peakGflops);
     return {
       model: rt.info.name,
       resolution: rt.info.resolution,
@@ -259,10 +269,16 @@ function round(x: number, d: number): number {
 }
 
 export async function benchCommand(args: Args): Promise<void> {
-  const usage = 'ssg bench --model DIR [--batch B] [--runs N]';
+  const usage = 'ssg bench --model DIR [--batch B] [--runs N] [--threads T] [--peak-gflops G]';
   const { values } = parse(
     args,
-    { model: { type: 'string' }, batch: { type: 'string' }, runs: { type: 'string' }, threads: { type: 'string' } },
+    {
+      model: { type: 'string' },
+      batch: { type: 'string' },
+      runs: { type: 'string' },
+      threads: { type: 'string' },
+      'peak-gflops': { type: 'string' },
+    },
     usage,
   );
   const modelDir = req(values.model, 'model', usage);
@@ -272,6 +288,7 @@ export async function benchCommand(args: Args): Promise<void> {
     throw new UsageError('--batch and --runs must be positive integers');
   const res = await benchModel(modelDir, batch, runs, {
     threads: num(values.threads, 'threads'),
+    peakGflops: num(values['peak-gflops'], 'peak-gflops'),
     log: (s) => console.log(s),
   });
   console.log(JSON.stringify(res));

@@ -1,13 +1,6 @@
 // Public surface of the model runtime (issue 3). See shared/spec/model.md.
 export * from './types.ts';
-export {
-  ModelRuntime,
-  ModelLoadError,
-  providersFromEnv,
-  type RuntimeOptions,
-  type RawOutputs,
-  type RuntimeStats,
-} from './runtime.ts';
+export { ModelRuntime, ModelLoadError, type RuntimeOptions, type RawOutputs, type RuntimeStats } from './runtime.ts';
 export {
   LatentError,
   swapComponents,
@@ -24,6 +17,8 @@ export { readNpy, writeNpy, latentFromNpy, latentsFromNpy, NpyError, type NpyArr
 export { importCheckpoint, readTorchCheckpoint, configFromArgs, CheckpointError } from './checkpoint.ts';
 export { buildDemoModel, ensureDemoModel, DEMO_CONFIG, DEMO_SEED } from './demo.ts';
 export { BUILDER_VERSION, MANIFEST_FORMAT, type Manifest, type ModelSource } from './model-dir.ts';
+export { readManifest, modelId, ManifestError } from './manifest.ts';
+export { providerInstalled } from './session.ts';
 export { DEFAULT_CONFIG, CELEBA_CLASSES, latentLayout, componentsFor, type ConfigWithWidths } from './config.ts';
 export { buildGeneratorGraph, buildMappingGraph, type GeneratorGraphOptions } from './graph.ts';
 export { sampleZ, Rng } from './rng.ts';
