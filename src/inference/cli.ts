@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { importCheckpoint } from './checkpoint.ts';
 import { buildDemoModel } from './demo.ts';
 import { latentsFromNpy, writeNpy } from './npy.ts';
-import { truncate } from './latent.ts';
+import { DEFAULT_TRUNCATION, TRUNCATION_RANGE, truncate } from './latent.ts';
 import { loadConfig } from '../config.ts';
 import { ModelRuntime, type RawOutputs, type RuntimeOptions } from './runtime.ts';
 import { argmaxClasses, colourise, encodeRgb, imageToRgb } from './png.ts';
@@ -49,6 +49,15 @@ function num(v: string | boolean | undefined, name: string): number | undefined 
   return n;
 }
 
+/** --truncation PSI within TRUNCATION_RANGE (the API's range). */
+function psiArg(v: string | boolean | undefined): number | undefined {
+  const psi = num(v, 'truncation');
+  const [lo, hi] = TRUNCATION_RANGE;
+  if (psi !== undefined && !(psi >= lo && psi <= hi))
+    throw new UsageError(`--truncation must be in [${lo}, ${hi}] (got ${psi})`);
+  return psi;
+}
+
 const logStderr = (msg: string, fields?: object) => console.error(fields ? `${msg} ${JSON.stringify(fields)}` : msg);
 
 /** Runtime options of the model commands: providers from the process config (src/config.ts). */
@@ -62,13 +71,20 @@ function runtimeOptions(): RuntimeOptions {
 }
 
 export async function importCheckpointCommand(args: Args): Promise<void> {
-  const usage = 'ssg import-checkpoint FILE.pt --out DIR';
-  const { values, positionals } = parse(args, { out: { type: 'string' }, name: { type: 'string' } }, usage);
+  const usage = 'ssg import-checkpoint FILE.pt --out DIR [--name NAME] [--force]';
+  const { values, positionals } = parse(
+    args,
+    { out: { type: 'string' }, name: { type: 'string' }, force: { type: 'boolean' } },
+    usage,
+  );
   const file = positionals[0] ?? (values.file as string | undefined);
   if (!file) throw new UsageError(`missing FILE.pt\nusage: ${usage}`);
   const out = req(values.out, 'out', usage);
-  await importCheckpoint(file, out, { name: values.name as string | undefined });
-  console.log(`imported ${file} -> ${out}`);
+  const name = values.name === undefined ? undefined : req(values.name, 'name', usage);
+  const { manifest, defaulted } = await importCheckpoint(file, out, { name, force: values.force === true });
+  for (const d of defaulted)
+    console.log(`args.${d.field} missing: using the authors' train.py default ${JSON.stringify(d.value)}`);
+  console.log(`imported ${file} -> ${out} (${manifest.name}, ${manifest.components.length} classes)`);
 }
 
 export async function buildDemoModelCommand(args: Args): Promise<void> {
@@ -95,7 +111,7 @@ export async function renderCommand(args: Args): Promise<void> {
   const modelDir = req(values.model, 'model', usage);
   const latentFile = req(values.latent, 'latent', usage);
   const outDir = req(values.out, 'out', usage);
-  const psi = num(values.truncation, 'truncation');
+  const psi = psiArg(values.truncation);
   const rt = await ModelRuntime.load(modelDir, runtimeOptions());
   try {
     const lat = latentsFromNpy(fs.readFileSync(latentFile), rt.info.layout, rt.expandedRows);
@@ -164,7 +180,7 @@ async function renderAll(rt: ModelRuntime, latents: Float32Array[]) {
 }
 
 export async function sampleCommand(args: Args): Promise<void> {
-  const usage = 'ssg sample --model DIR --seed N [--truncation PSI] --out W.npy';
+  const usage = `ssg sample --model DIR --seed N [--truncation PSI (default ${DEFAULT_TRUNCATION}, as the API)] --out W.npy`;
   const { values } = parse(
     args,
     { model: { type: 'string' }, seed: { type: 'string' }, truncation: { type: 'string' }, out: { type: 'string' } },
@@ -174,7 +190,7 @@ export async function sampleCommand(args: Args): Promise<void> {
   const seed = num(req(values.seed, 'seed', usage), 'seed')!;
   if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
   const out = req(values.out, 'out', usage);
-  const psi = num(values.truncation, 'truncation');
+  const psi = psiArg(values.truncation) ?? DEFAULT_TRUNCATION;
   const rt = await ModelRuntime.load(modelDir, runtimeOptions());
   try {
     const w = await rt.sample(seed, psi);

@@ -3,6 +3,8 @@ export * from './types.ts';
 export { ModelRuntime, ModelLoadError, type RuntimeOptions, type RawOutputs, type RuntimeStats } from './runtime.ts';
 export {
   LatentError,
+  TRUNCATION_RANGE,
+  DEFAULT_TRUNCATION,
   swapComponents,
   interpolateComponents,
   resampleComponents,
@@ -14,7 +16,15 @@ export {
   type ComponentSelection,
 } from './latent.ts';
 export { readNpy, writeNpy, latentFromNpy, latentsFromNpy, NpyError, type NpyArray, type NpyLatents } from './npy.ts';
-export { importCheckpoint, readTorchCheckpoint, configFromArgs, CheckpointError } from './checkpoint.ts';
+export {
+  importCheckpoint,
+  readTorchCheckpoint,
+  configFromArgs,
+  readCheckpointArgs,
+  TRAIN_DEFAULTS,
+  CheckpointError,
+  type ImportResult,
+} from './checkpoint.ts';
 export { buildDemoModel, ensureDemoModel, DEMO_CONFIG, DEMO_SEED } from './demo.ts';
 export { BUILDER_VERSION, MANIFEST_FORMAT, type Manifest, type ModelSource } from './model-dir.ts';
 export { readManifest, modelId, ManifestError } from './manifest.ts';
