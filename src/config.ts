@@ -18,6 +18,8 @@ export interface Config {
   workerConcurrency: number;
   /** SSG_EXECUTION_PROVIDERS (default cpu): onnxruntime execution providers in order, e.g. cuda,cpu. */
   executionProviders: string[];
+  /** SSG_EXECUTION_PROVIDERS_STRICT (default 0): 1 = refuse to start when none of them is installed, 0 = warn once and use cpu. */
+  executionProvidersStrict: boolean;
   /** SSG_BATCH_WINDOW_MS (default 3): how long the runtime waits to coalesce renders into a batch. */
   batchWindowMs: number;
   /** SSG_MAX_BATCH (default 8). */
@@ -66,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     runWorker: workerFlag === '1' || workerFlag === 'true',
     workerConcurrency: intFrom(env, 'SSG_WORKER_CONCURRENCY', 8, 1),
     executionProviders: parseExecutionProviders(env.SSG_EXECUTION_PROVIDERS) ?? ['cpu'],
+    executionProvidersStrict: ['1', 'true'].includes((env.SSG_EXECUTION_PROVIDERS_STRICT ?? '').trim().toLowerCase()),
     batchWindowMs: intFrom(env, 'SSG_BATCH_WINDOW_MS', 3),
     maxBatch: intFrom(env, 'SSG_MAX_BATCH', 8, 1),
     logLevel: env.LOG_LEVEL || 'info',

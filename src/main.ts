@@ -43,6 +43,8 @@ export async function openContext(
     const models = await ModelRegistry.open(prisma, {
       modelsDir: config.modelsDir,
       executionProviders: config.executionProviders,
+      executionProvidersStrict: config.executionProvidersStrict,
+      renders: config.runWorker,
       batchWindowMs: config.batchWindowMs,
       maxBatch: config.maxBatch,
       onBatch: observeBatch,

@@ -4,9 +4,17 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
 import { NameRegistry, Parser } from 'pickleparser';
-import { type ConfigWithWidths, DEFAULT_CONFIG, type Tensor, type WeightMap, validateConfig } from './config.ts';
+import {
+  type ConfigWithWidths,
+  DEFAULT_CONFIG,
+  type Tensor,
+  type WeightMap,
+  componentsFor,
+  validateConfig,
+} from './config.ts';
 import { validateWeights } from './graph.ts';
-import { writeModelDir } from './model-dir.ts';
+import { type Manifest, writeModelDir } from './model-dir.ts';
+import type { GeneratorConfig, ModelComponent } from './types.ts';
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -213,13 +221,43 @@ function half(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Generator config from a checkpoint's args (argparse.Namespace), defaults per spec §1. */
-export function configFromArgs(args: unknown): ConfigWithWidths {
-  const a = (args && typeof args === 'object' ? args : {}) as Record<string, unknown>;
-  const cfg: ConfigWithWidths = { ...DEFAULT_CONFIG, transparent_dims: [...DEFAULT_CONFIG.transparent_dims] };
-  for (const key of Object.keys(DEFAULT_CONFIG) as Array<keyof typeof DEFAULT_CONFIG>) {
+/**
+ * The authors' train.py defaults for fields a checkpoint's args lack. They differ from the released
+ * CelebA config (DEFAULT_CONFIG) in residual_refine: a store_true flag, so absent means off.
+ */
+export const TRAIN_DEFAULTS: GeneratorConfig = { ...DEFAULT_CONFIG, residual_refine: false };
+
+/** What a checkpoint's args say: the config, the fields taken from TRAIN_DEFAULTS, the class list. */
+export interface CheckpointArgs {
+  config: ConfigWithWidths;
+  /** Config fields the args lack, filled from TRAIN_DEFAULTS (in config order). */
+  defaulted: string[];
+  /** From args.class_names / class_colors / transparent_dims; undefined: componentsFor(config). */
+  components?: ModelComponent[];
+  /** args.model_description */
+  description?: string;
+}
+
+/** args as saved: an argparse.Namespace (an object with attributes) or a dict (vars(args), a Map here). */
+function argsRecord(args: unknown): Record<string, unknown> {
+  if (args instanceof Map) return Object.fromEntries([...args].map(([k, v]) => [String(k), v]));
+  if (args && typeof args === 'object') return args as Record<string, unknown>;
+  return {};
+}
+
+const plain = (v: unknown): unknown => (v instanceof Map ? Object.fromEntries(v) : v);
+
+/** Generator config, defaulted fields and class list from a checkpoint's args (spec §1). */
+export function readCheckpointArgs(args: unknown): CheckpointArgs {
+  const a = argsRecord(args);
+  const cfg: ConfigWithWidths = { ...TRAIN_DEFAULTS, transparent_dims: [...TRAIN_DEFAULTS.transparent_dims] };
+  const defaulted: string[] = [];
+  for (const key of Object.keys(TRAIN_DEFAULTS) as Array<keyof GeneratorConfig>) {
     const v = a[key];
-    if (v === undefined || v === null) continue;
+    if (v === undefined || v === null) {
+      defaulted.push(key);
+      continue;
+    }
     if (key === 'transparent_dims') {
       if (!Array.isArray(v)) throw new CheckpointError(`args.transparent_dims is not a sequence`);
       cfg.transparent_dims = v.map(Number);
@@ -230,11 +268,50 @@ export function configFromArgs(args: unknown): ConfigWithWidths {
       (cfg as unknown as Record<string, number>)[key] = v;
     }
   }
-  const widths = a.widths;
-  if (widths instanceof Map) cfg.widths = Object.fromEntries([...widths].map(([k, v]) => [String(k), Number(v)]));
-  else if (widths && typeof widths === 'object')
-    cfg.widths = Object.fromEntries(Object.entries(widths).map(([k, v]) => [k, Number(v)]));
-  return cfg;
+  const widths = plain(a.widths);
+  if (widths && typeof widths === 'object')
+    cfg.widths = Object.fromEntries(Object.entries(widths).map(([k, v]) => [String(k), Number(v)]));
+  const description = a.model_description;
+  if (description !== undefined && description !== null && typeof description !== 'string')
+    throw new CheckpointError('args.model_description is not a string');
+  return {
+    config: cfg,
+    defaulted,
+    components: classList(cfg, a.class_names, a.class_colors),
+    ...(typeof description === 'string' ? { description } : {}),
+  };
+}
+
+/** args.class_names (K strings) and the optional args.class_colors (K [r, g, b]). */
+function classList(cfg: GeneratorConfig, names: unknown, colors: unknown): ModelComponent[] | undefined {
+  if (names === undefined || names === null) {
+    if (colors !== undefined && colors !== null) throw new CheckpointError('args.class_colors needs args.class_names');
+    return undefined;
+  }
+  const K = cfg.seg_dim;
+  if (!Array.isArray(names) || names.length !== K || !names.every((n) => typeof n === 'string' && n !== ''))
+    throw new CheckpointError(`args.class_names must be ${K} non-empty strings (seg_dim ${K})`);
+  if (new Set(names).size !== K) throw new CheckpointError('args.class_names has duplicates');
+  const isRgb = (c: unknown) =>
+    Array.isArray(c) && c.length === 3 && c.every((x) => Number.isInteger(x) && x >= 0 && x <= 255);
+  if (
+    colors !== undefined &&
+    colors !== null &&
+    (!Array.isArray(colors) || colors.length !== K || !colors.every(isRgb))
+  )
+    throw new CheckpointError(`args.class_colors must be ${K} [r, g, b] lists of integers 0..255`);
+  const fallback = componentsFor({ ...cfg, seg_dim: K });
+  return names.map((name: string, k) => ({
+    index: k,
+    name,
+    transparent: cfg.transparent_dims.includes(k),
+    color: Array.isArray(colors) ? ([...(colors[k] as number[])] as [number, number, number]) : fallback[k].color,
+  }));
+}
+
+/** Generator config from a checkpoint's args (see readCheckpointArgs). */
+export function configFromArgs(args: unknown): ConfigWithWidths {
+  return readCheckpointArgs(args).config;
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -248,13 +325,29 @@ export async function sha256File(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Imports a released checkpoint's g_ema + args into a model directory. */
-export async function importCheckpoint(file: string, outDir: string, opts: { name?: string } = {}): Promise<void> {
+export interface ImportOptions {
+  /** Display name (default: the file name without .pt). */
+  name?: string;
+  /** Replace a model already in outDir. */
+  force?: boolean;
+}
+
+export interface ImportResult {
+  manifest: Manifest;
+  /** Config fields the checkpoint's args lack, taken from the authors' train.py defaults. */
+  defaulted: Array<{ field: string; value: unknown }>;
+}
+
+/** Imports a checkpoint's g_ema + args into a model directory. */
+export async function importCheckpoint(file: string, outDir: string, opts: ImportOptions = {}): Promise<ImportResult> {
   if (!fs.existsSync(file)) throw new CheckpointError(`checkpoint ${file} does not exist`);
+  if (!opts.force && fs.existsSync(path.join(outDir, 'manifest.json')))
+    throw new CheckpointError(`${outDir} already holds a model; pass --force (force: true) to replace it`);
   const ck = readTorchCheckpoint(file);
   if (!ck.keys.includes('g_ema'))
     throw new CheckpointError(`${file}: no 'g_ema' in checkpoint (keys: ${ck.keys.join(', ')})`);
-  const cfg = configFromArgs(ck.get('args'));
+  const args = readCheckpointArgs(ck.get('args'));
+  const cfg = args.config;
   try {
     validateConfig(cfg);
   } catch (e) {
@@ -267,11 +360,20 @@ export async function importCheckpoint(file: string, outDir: string, opts: { nam
     throw new CheckpointError(`${file}: ${(e as Error).message}`);
   }
   const sha = await sha256File(file);
-  await writeModelDir(outDir, {
+  const manifest = await writeModelDir(outDir, {
     name: opts.name ?? path.basename(file).replace(/\.pt$/, ''),
     config: cfg,
     weights,
     untrained: false,
-    source: { kind: 'checkpoint', file: path.basename(file), sha256: sha },
+    components: args.components,
+    source: {
+      kind: 'checkpoint',
+      file: path.basename(file),
+      sha256: sha,
+      ...(args.description !== undefined ? { description: args.description } : {}),
+      ...(args.defaulted.length ? { defaulted: args.defaulted } : {}),
+    },
   });
+  const defaulted = args.defaulted.map((field) => ({ field, value: cfg[field as keyof GeneratorConfig] }));
+  return { manifest, defaulted };
 }

@@ -7,8 +7,9 @@ import { parseArgs } from 'node:util';
 import { importCheckpoint } from './checkpoint.ts';
 import { buildDemoModel } from './demo.ts';
 import { latentsFromNpy, writeNpy } from './npy.ts';
-import { truncate } from './latent.ts';
-import { ModelRuntime, type RawOutputs } from './runtime.ts';
+import { DEFAULT_TRUNCATION, TRUNCATION_RANGE, truncate } from './latent.ts';
+import { loadConfig } from '../config.ts';
+import { ModelRuntime, type RawOutputs, type RuntimeOptions } from './runtime.ts';
 import { argmaxClasses, colourise, encodeRgb, imageToRgb } from './png.ts';
 
 export class UsageError extends Error {
@@ -48,16 +49,42 @@ function num(v: string | boolean | undefined, name: string): number | undefined 
   return n;
 }
 
+/** --truncation PSI within TRUNCATION_RANGE (the API's range). */
+function psiArg(v: string | boolean | undefined): number | undefined {
+  const psi = num(v, 'truncation');
+  const [lo, hi] = TRUNCATION_RANGE;
+  if (psi !== undefined && !(psi >= lo && psi <= hi))
+    throw new UsageError(`--truncation must be in [${lo}, ${hi}] (got ${psi})`);
+  return psi;
+}
+
 const logStderr = (msg: string, fields?: object) => console.error(fields ? `${msg} ${JSON.stringify(fields)}` : msg);
 
+/** Runtime options of the model commands: providers from the process config (src/config.ts). */
+function runtimeOptions(): RuntimeOptions {
+  const config = loadConfig();
+  return {
+    executionProviders: config.executionProviders,
+    strictProviders: config.executionProvidersStrict,
+    log: logStderr,
+  };
+}
+
 export async function importCheckpointCommand(args: Args): Promise<void> {
-  const usage = 'ssg import-checkpoint FILE.pt --out DIR';
-  const { values, positionals } = parse(args, { out: { type: 'string' }, name: { type: 'string' } }, usage);
+  const usage = 'ssg import-checkpoint FILE.pt --out DIR [--name NAME] [--force]';
+  const { values, positionals } = parse(
+    args,
+    { out: { type: 'string' }, name: { type: 'string' }, force: { type: 'boolean' } },
+    usage,
+  );
   const file = positionals[0] ?? (values.file as string | undefined);
   if (!file) throw new UsageError(`missing FILE.pt\nusage: ${usage}`);
   const out = req(values.out, 'out', usage);
-  await importCheckpoint(file, out, { name: values.name as string | undefined });
-  console.log(`imported ${file} -> ${out}`);
+  const name = values.name === undefined ? undefined : req(values.name, 'name', usage);
+  const { manifest, defaulted } = await importCheckpoint(file, out, { name, force: values.force === true });
+  for (const d of defaulted)
+    console.log(`args.${d.field} missing: using the authors' train.py default ${JSON.stringify(d.value)}`);
+  console.log(`imported ${file} -> ${out} (${manifest.name}, ${manifest.components.length} classes)`);
 }
 
 export async function buildDemoModelCommand(args: Args): Promise<void> {
@@ -84,8 +111,8 @@ export async function renderCommand(args: Args): Promise<void> {
   const modelDir = req(values.model, 'model', usage);
   const latentFile = req(values.latent, 'latent', usage);
   const outDir = req(values.out, 'out', usage);
-  const psi = num(values.truncation, 'truncation');
-  const rt = await ModelRuntime.load(modelDir, { log: logStderr });
+  const psi = psiArg(values.truncation);
+  const rt = await ModelRuntime.load(modelDir, runtimeOptions());
   try {
     const lat = latentsFromNpy(fs.readFileSync(latentFile), rt.info.layout, rt.expandedRows);
     const D = lat.dim,
@@ -153,7 +180,7 @@ async function renderAll(rt: ModelRuntime, latents: Float32Array[]) {
 }
 
 export async function sampleCommand(args: Args): Promise<void> {
-  const usage = 'ssg sample --model DIR --seed N [--truncation PSI] --out W.npy';
+  const usage = `ssg sample --model DIR --seed N [--truncation PSI (default ${DEFAULT_TRUNCATION}, as the API)] --out W.npy`;
   const { values } = parse(
     args,
     { model: { type: 'string' }, seed: { type: 'string' }, truncation: { type: 'string' }, out: { type: 'string' } },
@@ -163,8 +190,8 @@ export async function sampleCommand(args: Args): Promise<void> {
   const seed = num(req(values.seed, 'seed', usage), 'seed')!;
   if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
   const out = req(values.out, 'out', usage);
-  const psi = num(values.truncation, 'truncation');
-  const rt = await ModelRuntime.load(modelDir, { log: logStderr });
+  const psi = psiArg(values.truncation) ?? DEFAULT_TRUNCATION;
+  const rt = await ModelRuntime.load(modelDir, runtimeOptions());
   try {
     const w = await rt.sample(seed, psi);
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
@@ -175,10 +202,9 @@ export async function sampleCommand(args: Args): Promise<void> {
   }
 }
 
-/** fp32 peak of this machine in GFLOP/s: SSG_PEAK_GFLOPS, else cores x 3.65 GHz x 32 FLOP/cycle (Zen 4). */
-export function peakGflops(threads: number): number {
-  const env = Number(process.env.SSG_PEAK_GFLOPS);
-  if (Number.isFinite(env) && env > 0) return env;
+/** fp32 peak of this machine in GFLOP/s: `stated` (--peak-gflops), else cores x 3.65 GHz x 32 FLOP/cycle (Zen 4). */
+export function peakGflops(threads: number, stated?: number): number {
+  if (stated !== undefined && Number.isFinite(stated) && stated > 0) return stated;
   return threads * 3.65 * 32;
 }
 
@@ -206,10 +232,10 @@ export async function benchModel(
   modelDir: string,
   batch: number,
   runs: number,
-  opts: { threads?: number; log?: (s: string) => void } = {},
+  opts: { threads?: number; peakGflops?: number; log?: (s: string) => void } = {},
 ): Promise<BenchResult> {
   const threads = opts.threads ?? Math.min(os.availableParallelism?.() ?? os.cpus().length, 16);
-  const rt = await ModelRuntime.load(modelDir, { intraOpThreads: threads, log: logStderr });
+  const rt = await ModelRuntime.load(modelDir, { ...runtimeOptions(), intraOpThreads: threads });
   try {
     const latents: Float32Array[] = [];
     for (let i = 0; i < batch; i++) latents.push(await rt.sample(1000 + i, 0.7));
@@ -230,7 +256,7 @@ export async function benchModel(
     const msPerImage = total / runs / batch;
     const gflop = (2 * rt.manifest.graph.generatorMacsPerImage) / 1e9;
     const gflops = gflop / (msPerImage / 1000);
-    const peak = peakGflops(threads);
+    const peak = peakGflops(threads, opts.peakGflops);
     return {
       model: rt.info.name,
       resolution: rt.info.resolution,
@@ -259,10 +285,16 @@ function round(x: number, d: number): number {
 }
 
 export async function benchCommand(args: Args): Promise<void> {
-  const usage = 'ssg bench --model DIR [--batch B] [--runs N]';
+  const usage = 'ssg bench --model DIR [--batch B] [--runs N] [--threads T] [--peak-gflops G]';
   const { values } = parse(
     args,
-    { model: { type: 'string' }, batch: { type: 'string' }, runs: { type: 'string' }, threads: { type: 'string' } },
+    {
+      model: { type: 'string' },
+      batch: { type: 'string' },
+      runs: { type: 'string' },
+      threads: { type: 'string' },
+      'peak-gflops': { type: 'string' },
+    },
     usage,
   );
   const modelDir = req(values.model, 'model', usage);
@@ -272,6 +304,7 @@ export async function benchCommand(args: Args): Promise<void> {
     throw new UsageError('--batch and --runs must be positive integers');
   const res = await benchModel(modelDir, batch, runs, {
     threads: num(values.threads, 'threads'),
+    peakGflops: num(values['peak-gflops'], 'peak-gflops'),
     log: (s) => console.log(s),
   });
   console.log(JSON.stringify(res));

@@ -13,7 +13,7 @@
 // because other providers' FusedConv kernels reject LeakyRelu (CUDA: "unsupported conv activation
 // mode").
 import onnxProto from 'onnx-proto';
-import { NOISE_TAG } from './graph.ts';
+import { NOISE_TAG } from './graph/render.ts';
 
 const { onnx } = onnxProto as unknown as { onnx: typeof import('onnx-proto').onnx };
 type INode = import('onnx-proto').onnx.INodeProto;

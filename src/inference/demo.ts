@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG, type ConfigWithWidths, type WeightMap, expectedTensors } from './config.ts';
-import { BUILDER_VERSION, MANIFEST_FORMAT, writeModelDir } from './model-dir.ts';
+import { BUILDER_VERSION, writeModelDir } from './model-dir.ts';
+import { readManifest } from './manifest.ts';
 import { Rng } from './rng.ts';
 
 export const DEMO_SEED = 20220601;
@@ -54,11 +55,10 @@ export async function buildDemoModel(outDir: string): Promise<void> {
 /** Builds the demo model into `dir` unless an up-to-date one is already there. */
 export async function ensureDemoModel(dir: string): Promise<void> {
   try {
-    const man = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const man = readManifest(dir);
     if (
-      man.format === MANIFEST_FORMAT &&
       man.builderVersion === BUILDER_VERSION &&
-      man.source?.kind === 'demo' &&
+      man.source.kind === 'demo' &&
       man.source.seed === DEMO_SEED &&
       fs.existsSync(path.join(dir, 'generator.onnx')) &&
       fs.existsSync(path.join(dir, 'mapping.onnx'))

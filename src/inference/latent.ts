@@ -90,6 +90,11 @@ export function interpolateComponents(
   return out;
 }
 
+/** psi accepted by every entry point (API and CLI): truncation toward w_avg. */
+export const TRUNCATION_RANGE = [0, 1.5] as const;
+/** psi used when a fresh sample is drawn and none is given (API and CLI alike). */
+export const DEFAULT_TRUNCATION = 0.7;
+
 /** w' = w_avg + psi (w - w_avg), applied to every row of `latent` (any number of rows). */
 export function truncate(latent: Float32Array, wAvg: Float32Array, psi: number): Float32Array {
   const D = wAvg.length;

@@ -3,39 +3,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import { type ConfigWithWidths, type WeightMap, componentsFor, latentLayout } from './config.ts';
+import { type ConfigWithWidths, type WeightMap, componentsFor, expectedTensors, latentLayout } from './config.ts';
 import { buildGeneratorGraph, buildMappingGraph } from './graph.ts';
+import { MANIFEST_FORMAT, type Manifest, type ModelSource, weightsHash } from './manifest.ts';
 import { Rng } from './rng.ts';
-import type { LatentLayout, ModelComponent } from './types.ts';
+import type { ModelComponent } from './types.ts';
+
+export { MANIFEST_FORMAT, type Manifest, type ModelSource } from './manifest.ts';
 
 /** Bump when the graph builder's output changes (ensureDemoModel rebuilds on mismatch). */
 export const BUILDER_VERSION = 5;
-export const MANIFEST_FORMAT = 'ssg-model/1';
 export const W_AVG_SAMPLES = 10_000;
 export const W_AVG_SEED = 0x5eed;
-
-export type ModelSource = { kind: 'checkpoint'; file: string; sha256: string } | { kind: 'demo'; seed: number };
-
-export interface Manifest {
-  format: string;
-  builderVersion: number;
-  name: string;
-  untrained: boolean;
-  config: ConfigWithWidths;
-  layout: LatentLayout & { expandedRows: number; localLayers: number };
-  components: ModelComponent[];
-  /** Mean of mapping(z) over W_AVG_SAMPLES normal z (Rng(W_AVG_SEED)), float32 values. */
-  w_avg: number[];
-  files: Record<string, { sha256: string; bytes: number }>;
-  source: ModelSource;
-  graph: {
-    upsample: string;
-    generatorMacsPerImage: number;
-    mappingMacsPerImage: number;
-    inputs: string[];
-    outputs: string[];
-  };
-}
 
 export interface WriteModelOptions {
   name: string;
@@ -43,6 +22,8 @@ export interface WriteModelOptions {
   weights: WeightMap;
   untrained: boolean;
   source: ModelSource;
+  /** Class names / colours; default componentsFor(config). */
+  components?: ModelComponent[];
   upsample?: 'convtranspose' | 'phase' | 'split';
 }
 
@@ -97,8 +78,9 @@ export async function writeModelDir(outDir: string, o: WriteModelOptions): Promi
     untrained: o.untrained,
     config: o.config,
     layout: { ...layout, expandedRows: o.config.seg_dim * o.config.local_layers, localLayers: o.config.local_layers },
-    components: componentsFor(o.config),
+    components: o.components ?? componentsFor(o.config),
     w_avg: Array.from(wAvg),
+    weightsSha256: weightsHash(o.weights, [...expectedTensors(o.config).keys()]),
     files: {
       'generator.onnx': { sha256: sha256(gen.bytes), bytes: gen.bytes.length },
       'mapping.onnx': { sha256: sha256(map.bytes), bytes: map.bytes.length },

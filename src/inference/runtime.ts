@@ -3,21 +3,41 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import { parseExecutionProviders } from '../config.ts';
-import { MANIFEST_FORMAT, type Manifest } from './model-dir.ts';
+import { type Manifest, modelId, readManifest } from './manifest.ts';
 import { LatentError, assertFinite, broadcastW, truncate } from './latent.ts';
 import { argmaxClasses, colourise, encodeGray, encodeRgb, imageToRgb, normaliseGray } from './png.ts';
 import { sampleZ } from './rng.ts';
-import { fuseNoiseForCpu } from './cpu-fusion.ts';
+import {
+  type SessionSettings,
+  createFirstSession,
+  createGeneratorSession,
+  sessionOptions,
+  usableProviders,
+} from './session.ts';
 import type { ModelInfo, RenderRequest, RenderResult } from './types.ts';
+import { type RawOutputs, sliceRaw } from './raw-outputs.ts';
+
+export type { RawOutputs } from './raw-outputs.ts';
 
 export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
 }
 
 export interface RuntimeOptions {
-  /** Execution providers in preference order, e.g. ['cuda', 'cpu']. Default: SSG_EXECUTION_PROVIDERS or 'cpu'. */
+  /** Execution providers in preference order, e.g. ['cuda', 'cpu'] (Config.executionProviders). Default ['cpu']. */
   executionProviders?: string[];
+  /**
+   * When none of executionProviders is installed: true refuses to load (ModelLoadError), false
+   * (default) runs on cpu after one warning per process (Config.executionProvidersStrict).
+   */
+  strictProviders?: boolean;
+  /** Where the loud messages go (the cpu fallback warning); default `log`. */
+  warn?: (msg: string, fields?: object) => void;
+  /**
+   * true: the generator session is created on the first render instead of in load(), for processes
+   * that only sample (mapping) and read model info, e.g. an API without a worker. Default false.
+   */
+  lazyGenerator?: boolean;
   /** Most latents per session.run (default 8). */
   maxBatch?: number;
   /** How long the first queued request waits for company (default 3 ms). */
@@ -45,22 +65,6 @@ export interface RuntimeOptions {
   maxPixelsPerRun?: number;
 }
 
-/** Raw float outputs of one generator run, batch-major. */
-export interface RawOutputs {
-  batch: number;
-  size: number;
-  numComponents: number;
-  coarseSize: number;
-  /** [B,3,H,W] */
-  image: Float32Array;
-  /** [B,K,H,W] logits */
-  segmentation: Float32Array;
-  /** [B,K,S,S] = 2m - 1 */
-  coarse: Float32Array;
-  /** [B,K,S,S] */
-  depth: Float32Array;
-}
-
 interface Pending {
   latent: Float32Array;
   rows: number;
@@ -80,11 +84,6 @@ function sha256File(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-/** SSG_EXECUTION_PROVIDERS, for callers without a Config (the model CLI commands). */
-export function providersFromEnv(): string[] | undefined {
-  return parseExecutionProviders(process.env.SSG_EXECUTION_PROVIDERS);
-}
-
 export class ModelRuntime {
   readonly stats: RuntimeStats = { batches: 0, images: 0, runMs: 0, lastBatchSize: 0 };
   private queue: Pending[] = [];
@@ -93,6 +92,9 @@ export class ModelRuntime {
   private closed = false;
   private readonly maxBatch: number;
   private readonly windowMs: number;
+  private generatorSession: Promise<ort.InferenceSession> | undefined;
+  /** Set once the generator session exists (see ensureGenerator). */
+  private generator: ort.InferenceSession | undefined;
 
   private constructor(
     readonly dir: string,
@@ -100,7 +102,6 @@ export class ModelRuntime {
     readonly info: ModelInfo,
     readonly wAvg: Float32Array,
     readonly executionProvider: string,
-    private readonly generator: ort.InferenceSession,
     private readonly mapping: ort.InferenceSession,
     private readonly opts: RuntimeOptions,
   ) {
@@ -112,40 +113,14 @@ export class ModelRuntime {
     const log = opts.log ?? (() => {});
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
       throw new ModelLoadError(`model directory ${dir} does not exist`);
-    const manPath = path.join(dir, 'manifest.json');
-    if (!fs.existsSync(manPath)) throw new ModelLoadError(`model directory ${dir} has no manifest.json`);
     let man: Manifest;
     try {
-      man = JSON.parse(fs.readFileSync(manPath, 'utf8')) as Manifest;
+      man = readManifest(dir);
     } catch (e) {
-      throw new ModelLoadError(`manifest.json in ${dir} is corrupt: ${(e as Error).message}`);
-    }
-    if (!man || typeof man !== 'object' || man.format !== MANIFEST_FORMAT) {
-      throw new ModelLoadError(
-        `manifest.json in ${dir} has unknown format ${JSON.stringify((man as { format?: unknown })?.format)} (expected ${MANIFEST_FORMAT})`,
-      );
-    }
-    const cfg = man.config,
-      lay = man.layout;
-    if (!cfg || !lay || typeof cfg.latent !== 'number' || typeof cfg.seg_dim !== 'number') {
-      throw new ModelLoadError(`manifest.json in ${dir} lacks config/layout`);
-    }
-    if (
-      lay.dim !== cfg.latent ||
-      lay.numComponents !== cfg.seg_dim ||
-      lay.baseLayers !== cfg.base_layers ||
-      lay.nLatent !== cfg.base_layers + 2 * cfg.seg_dim
-    ) {
-      throw new ModelLoadError(`manifest.json in ${dir} has an unknown latent layout ${JSON.stringify(lay)}`);
-    }
-    if (!Array.isArray(man.w_avg) || man.w_avg.length !== cfg.latent || !man.w_avg.every((v) => Number.isFinite(v))) {
-      throw new ModelLoadError(`manifest.json in ${dir}: w_avg missing or not ${cfg.latent} finite numbers`);
-    }
-    if (!Array.isArray(man.components) || man.components.length !== cfg.seg_dim) {
-      throw new ModelLoadError(`manifest.json in ${dir}: components must list ${cfg.seg_dim} classes`);
+      throw new ModelLoadError((e as Error).message);
     }
     for (const f of ['generator.onnx', 'mapping.onnx']) {
-      const entry = man.files?.[f];
+      const entry = man.files[f];
       if (!entry) throw new ModelLoadError(`manifest.json in ${dir} does not list ${f}`);
       const p = path.join(dir, f);
       if (!fs.existsSync(p)) throw new ModelLoadError(`model file ${f} missing in ${dir}`);
@@ -155,85 +130,64 @@ export class ModelRuntime {
           throw new ModelLoadError(`sha256 mismatch for ${f} in ${dir}: manifest ${entry.sha256}, file ${got}`);
       }
     }
-    const wanted = opts.executionProviders ?? providersFromEnv() ?? ['cpu'];
-    const base: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: 'all',
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
-      // ORT's threads spin between runs by default: fastest alone, but in a server they burn the
-      // cores that PostgreSQL and the API need between renders.
-      ...(opts.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-    };
-    const genPath = path.join(dir, 'generator.onnx');
-    const createGenerator = async (ep: string, so: ort.InferenceSession.SessionOptions) => {
-      if (ep === 'cpu' && opts.cpuFusion !== false) {
-        try {
-          const r = fuseNoiseForCpu(fs.readFileSync(genPath));
-          if (r.fused > 0) {
-            const s = await ort.InferenceSession.create(r.bytes, so);
-            log('generator graph fused for the cpu provider', { fused: r.fused });
-            return s;
-          }
-        } catch (e) {
-          log('cpu graph fusion unavailable; using generator.onnx as is', { error: (e as Error).message });
-        }
-      }
-      return ort.InferenceSession.create(genPath, so);
-    };
-    let gen: ort.InferenceSession | null = null,
-      provider = 'cpu';
-    for (const ep of wanted) {
-      try {
-        gen = await createGenerator(ep, {
-          ...base,
-          executionProviders: [ep],
-          // ORT prints its own error when a provider library is absent; we log our own line instead.
-          ...(ep === 'cpu' ? {} : { logSeverityLevel: 4 as const }),
-        });
-        provider = ep;
-        break;
-      } catch (e) {
-        log(`execution provider ${ep} unavailable, trying the next one`, { provider: ep, error: (e as Error).message });
-      }
-    }
-    if (!gen) {
-      if (wanted.includes('cpu')) throw new ModelLoadError(`cannot load generator.onnx in ${dir}`);
-      log('no requested execution provider is available; falling back to cpu', { requested: wanted });
-      try {
-        gen = await createGenerator('cpu', {
-          ...base,
-          executionProviders: ['cpu'],
-        });
-      } catch (e) {
-        throw new ModelLoadError(`cannot load generator.onnx in ${dir}: ${(e as Error).message}`);
-      }
-      provider = 'cpu';
-    }
-    let map: ort.InferenceSession;
+    const settings: SessionSettings = { ...opts, log };
+    let providers: string[];
     try {
-      map = await ort.InferenceSession.create(path.join(dir, 'mapping.onnx'), {
-        ...base,
-        executionProviders: [provider],
-      });
+      providers = usableProviders(
+        opts.executionProviders ?? ['cpu'],
+        opts.strictProviders ?? false,
+        log,
+        opts.warn ?? log,
+      );
     } catch (e) {
-      await gen.release();
-      throw new ModelLoadError(`cannot load mapping.onnx in ${dir}: ${(e as Error).message}`);
+      throw new ModelLoadError((e as Error).message);
     }
-    const hashes = Object.keys(man.files)
-      .sort()
-      .map((k) => `${k}:${man.files[k].sha256}`)
-      .join('\n');
+    // The mapping session (small) settles the provider; the generator follows it when first needed.
+    const mappingFile = path.join(dir, 'mapping.onnx');
+    const created = await createFirstSession(
+      providers.includes('cpu') || opts.strictProviders ? providers : [...providers, 'cpu'],
+      (ep) => ort.InferenceSession.create(mappingFile, sessionOptions(ep, settings)),
+      log,
+    );
+    if (!created) throw new ModelLoadError(`cannot load mapping.onnx in ${dir} (providers ${providers.join(', ')})`);
+    const cfg = man.config,
+      lay = man.layout;
     const info: ModelInfo = {
-      id: crypto.createHash('sha256').update(hashes).digest('hex').slice(0, 16),
+      id: modelId(man),
       name: man.name,
       resolution: cfg.size,
-      untrained: Boolean(man.untrained),
+      untrained: man.untrained,
       config: cfg,
       layout: { nLatent: lay.nLatent, dim: lay.dim, baseLayers: lay.baseLayers, numComponents: lay.numComponents },
       components: man.components,
     };
-    return new ModelRuntime(dir, man, info, Float32Array.from(man.w_avg), provider, gen, map, opts);
+    const rt = new ModelRuntime(dir, man, info, Float32Array.from(man.w_avg), created.provider, created.session, opts);
+    if (!opts.lazyGenerator) {
+      try {
+        await rt.ensureGenerator();
+      } catch (e) {
+        await created.session.release();
+        throw e;
+      }
+    }
+    return rt;
+  }
+
+  /**
+   * The generator session, created on first use (an API-only process that never renders does not
+   * pay for it); a failure is kept and answered to every later render.
+   */
+  ensureGenerator(): Promise<ort.InferenceSession> {
+    this.generatorSession ??= createGeneratorSession(path.join(this.dir, 'generator.onnx'), this.executionProvider, {
+      ...this.opts,
+      log: this.opts.log ?? (() => {}),
+    }).then(
+      (session) => (this.generator = session),
+      (e: unknown) => {
+        throw new ModelLoadError(`cannot load generator.onnx in ${this.dir}: ${(e as Error).message}`);
+      },
+    );
+    return this.generatorSession;
   }
 
   /** Rows per latent accepted besides n_latent: the expanded K * local_layers. */
@@ -313,8 +267,9 @@ export class ModelRuntime {
     const maxPixels = this.opts.maxPixelsPerRun ?? (this.executionProvider === 'cpu' ? 2 ** 20 : Infinity);
     const chunk = Math.max(1, Math.min(B, Math.floor(maxPixels / (H * H))));
     const keys = ['image', 'segmentation', 'coarse', 'depth'] as const;
+    const generator = this.generator ?? (await this.ensureGenerator());
     const runOnce = async (b0: number, n: number) => {
-      const out = await this.generator.run({
+      const out = await generator.run({
         latent: new ort.Tensor('float32', lat.subarray(b0 * rows * D, (b0 + n) * rows * D), [n, rows, D]),
         composition_mask: new ort.Tensor('float32', cm.subarray(b0 * K, (b0 + n) * K), [n, K]),
       });
@@ -448,23 +403,8 @@ export class ModelRuntime {
     }
     while (this.running) await new Promise((r) => setTimeout(r, 5));
     for (const p of this.queue.splice(0)) p.reject(new Error('model runtime is closed'));
-    await this.generator.release();
+    const generator = await this.generatorSession?.catch(() => undefined);
+    await generator?.release();
     await this.mapping.release();
   }
-}
-
-function sliceRaw(raw: RawOutputs, i: number): RawOutputs {
-  if (raw.batch === 1) return raw;
-  const H = raw.size,
-    K = raw.numComponents,
-    S = raw.coarseSize;
-  const part = (a: Float32Array, n: number) => a.slice(i * n, (i + 1) * n);
-  return {
-    ...raw,
-    batch: 1,
-    image: part(raw.image, 3 * H * H),
-    segmentation: part(raw.segmentation, K * H * H),
-    coarse: part(raw.coarse, K * S * S),
-    depth: part(raw.depth, K * S * S),
-  };
 }

@@ -40,7 +40,7 @@ export interface LatentLayout {
 
 /** What a loaded model tells the rest of the system. */
 export interface ModelInfo {
-  /** Stable id: sha256 prefix of the manifest's file hashes (changes when weights change). */
+  /** Stable id: sha256 prefix of the source weights' hash + config (manifest.ts modelId); kept across builder versions. */
   id: string;
   name: string;
   resolution: number;

@@ -13,6 +13,10 @@ export const DEMO_MODEL_DIR_NAME = 'demo';
 export interface RegistryOptions {
   modelsDir: string;
   executionProviders: string[];
+  /** Config.executionProvidersStrict: refuse to load when none of executionProviders is installed. */
+  executionProvidersStrict?: boolean;
+  /** false: this process never renders (API without a worker), so generator sessions are made on first use. */
+  renders?: boolean;
   batchWindowMs: number;
   maxBatch: number;
   log: Logger;
@@ -37,6 +41,9 @@ export class ModelRegistry {
       try {
         const runtime = await ModelRuntime.load(dir, {
           executionProviders: opts.executionProviders,
+          strictProviders: opts.executionProvidersStrict,
+          lazyGenerator: opts.renders === false,
+          warn: (msg, fields) => opts.log.warn(fields ?? {}, msg),
           batchWindowMs: opts.batchWindowMs,
           maxBatch: opts.maxBatch,
           onBatch: opts.onBatch,
