@@ -93,9 +93,12 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     stop() {
       // Stop taking work first, then finish or release running jobs, then close the rest.
       stopping ??= (async () => {
+        log.info('stopping: HTTP server draining (no new requests or subscriptions)');
         await http!.stop();
-        await worker?.stop();
+        log.info('HTTP server stopped');
+        await worker?.stop(); // logs its own steps: finish running jobs, hand back the rest
         await opened.close();
+        log.info('stopped: models, events and database closed');
       })();
       return stopping;
     },

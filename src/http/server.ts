@@ -98,6 +98,10 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
+    // The CLI owns SIGINT/SIGTERM and stops the whole app in order (HTTP, worker, database).
+    // Apollo's own handler would stop only itself and then re-send the signal, which the CLI
+    // reads as a second Ctrl-C (exit 1, running jobs left RUNNING).
+    stopOnTerminationSignals: false,
     plugins: [
       limitsPlugin,
       {

@@ -17,6 +17,3 @@ export function notifyFaceSql(alias: string, reason: 'EDIT' | 'HEAD_MOVED' | 'RE
   return `pg_notify('${EVENTS_CHANNEL}', json_build_object('k', 'FACE_UPDATED', 'p', json_build_object(
     'faceId', ${alias}."faceId", 'reason', '${reason}'))::text)`;
 }
-
-/** Timestamps in the Prisma tables are `timestamp(3)` holding UTC. */
-export const NOW_UTC = `timezone('UTC', now())`;

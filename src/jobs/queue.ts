@@ -5,24 +5,12 @@
 import { runMigrations } from 'graphile-worker';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { setQueueStatsSource } from '../metrics.ts';
-import { notifyJobSql, NOW_UTC } from './events.ts';
+import { JOB_DEFAULTS } from './config.ts';
+import { CANCEL_JOB_SQL } from './sql/cancel.ts';
+import { addJobSql, RENDER_TASK } from './task.ts';
 import type { JobQueue } from './types.ts';
 
-/** graphile-worker task name for rendering an InferenceJob row. */
-export const RENDER_TASK = 'render';
-
-/** A worker not seen for this long is presumed dead (src/jobs/heartbeat.ts). */
-export const WORKER_DEAD_AFTER_MS = 20_000;
-
-/**
- * SQL adding the queue entry for InferenceJob `alias` (job_key = the job id, so adding it again
- * replaces an unstarted entry instead of duplicating it). Its max_attempts is what the row has left.
- */
-export function addJobSql(alias: string): string {
-  return `graphile_worker.add_job('${RENDER_TASK}', json_build_object('jobId', ${alias}.id),
-    job_key := ${alias}.id::text, max_attempts := greatest(${alias}."maxAttempts" - ${alias}.attempts, 1))`;
-}
-
+export { addJobSql, RENDER_TASK };
 export async function createJobQueue(databaseUrl: string, prisma: PrismaClient): Promise<JobQueue> {
   // Installs or upgrades graphile-worker's own schema (it takes its own advisory lock).
   await runMigrations({ connectionString: databaseUrl, logger: undefined });
@@ -40,14 +28,7 @@ export async function createJobQueue(databaseUrl: string, prisma: PrismaClient):
     async cancel(jobId: string) {
       // Only a QUEUED job can be cancelled. A worker that already locked the queue entry but has not
       // started yet finds the row CANCELLED and drops the entry; remove_job stops any retry.
-      const n = await prisma.$executeRawUnsafe(
-        `WITH u AS (
-           UPDATE "InferenceJob" SET status = 'CANCELLED', "finishedAt" = ${NOW_UTC}, "updatedAt" = ${NOW_UTC}
-           WHERE id = $1::uuid AND status = 'QUEUED'
-           RETURNING id, "faceId", "editId", status)
-         SELECT (graphile_worker.remove_job(u.id::text)).id, ${notifyJobSql('u')} FROM u`,
-        jobId,
-      );
+      const n = await prisma.$executeRawUnsafe(CANCEL_JOB_SQL, jobId);
       return n === 1;
     },
   };
@@ -70,7 +51,7 @@ async function readQueueStats(prisma: PrismaClient) {
     ),
     prisma.$queryRawUnsafe<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM "QueueWorker" WHERE "lastSeenAt" > now() - make_interval(secs => $1)`,
-      WORKER_DEAD_AFTER_MS / 1000,
+      JOB_DEFAULTS.deadAfterMs / 1000,
     ),
   ]);
   return {

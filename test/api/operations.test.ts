@@ -263,6 +263,44 @@ describe('edits', () => {
     assert.equal(all.face.edits.edges.length, 4);
   });
 
+  test('Edit.isHead, Face.canUndo and Face.canRedo follow the head (redo: the most recent child)', async () => {
+    const f = await createFace(app.gql, projectId, 4, 'flags');
+    const swap = async () =>
+      (
+        await ok(
+          app.gql(
+            `mutation($t: ID!, $s: ID!) { swapComponents(input: {targetFaceId: $t, sourceFaceId: $s, components: ["eyes"], part: SHAPE}) { edit { id } } }`,
+            { t: f.faceId, s: b.faceId },
+          ),
+        )
+      ).swapComponents.edit.id as string;
+    const state = async () => {
+      const d = await ok(
+        app.gql(
+          `query($f: ID!) { face(id: $f) { canUndo canRedo edits(first: 10) { edges { node { id isHead } } } } }`,
+          {
+            f: f.faceId,
+          },
+        ),
+      );
+      const heads = d.face.edits.edges.filter((e: any) => e.node.isHead).map((e: any) => e.node.id);
+      return { canUndo: d.face.canUndo, canRedo: d.face.canRedo, heads };
+    };
+    assert.deepEqual(await state(), { canUndo: false, canRedo: false, heads: [f.editId] });
+    const e2 = await swap();
+    assert.deepEqual(await state(), { canUndo: true, canRedo: false, heads: [e2] });
+    await ok(app.gql(`mutation($f: ID!) { undo(faceId: $f) { id } }`, { f: f.faceId }));
+    assert.deepEqual(await state(), { canUndo: false, canRedo: true, heads: [f.editId] });
+    // A branch from the root: redo would follow the newer child, e3, so the head there has no redo.
+    const e3 = await swap();
+    assert.deepEqual(await state(), { canUndo: true, canRedo: false, heads: [e3] });
+    await ok(app.gql(`mutation($f: ID!) { undo(faceId: $f) { id } }`, { f: f.faceId }));
+    const redone = await ok(app.gql(`mutation($f: ID!) { redo(faceId: $f) { head { id isHead } } }`, { f: f.faceId }));
+    assert.deepEqual(redone.redo.head, { id: e3, isHead: true });
+    await ok(app.gql(`mutation($e: ID!) { revertTo(editId: $e) { id } }`, { e: e2 }));
+    assert.deepEqual(await state(), { canUndo: true, canRedo: false, heads: [e2] });
+  });
+
   test('importFace from .npy and latent export round trip', async () => {
     const d = await ok(app.gql(`query($e: ID!) { edit(id: $e) { latentNpyBase64 } }`, { e: a.editId }));
     const npy = Buffer.from(d.edit.latentNpyBase64, 'base64');

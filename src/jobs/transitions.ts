@@ -1,0 +1,58 @@
+// The allowed InferenceJob status changes. Every status write in src/jobs/sql goes through
+// jobTransitionSql(), so this table is the whole state machine:
+//
+//   (insert) -> QUEUED -> RUNNING -> SUCCEEDED
+//                  |  ^       |----> FAILED
+//                  |  '-------'      (retry, release, sweep: back to QUEUED)
+//                  '-> CANCELLED
+import type { JobStatus } from '../generated/prisma/enums.ts';
+
+export type { JobStatus };
+
+export const JOB_STATUSES: readonly JobStatus[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+export const JOB_TRANSITIONS = {
+  /** A worker takes the job (RUNNING again: its previous worker was presumed dead). */
+  claim: { from: ['QUEUED', 'RUNNING'], to: 'RUNNING' },
+  /** The render is stored (QUEUED too: a late result of a worker presumed dead still counts). */
+  succeed: { from: ['QUEUED', 'RUNNING'], to: 'SUCCEEDED' },
+  /** A permanent error or the last attempt, by the worker running it. */
+  fail: { from: ['RUNNING'], to: 'FAILED' },
+  /** A transient error: graphile-worker retries later. */
+  retry: { from: ['RUNNING'], to: 'QUEUED' },
+  /** A stopping worker hands the job back. */
+  release: { from: ['RUNNING'], to: 'QUEUED' },
+  /** A user cancels a job no worker started. */
+  cancel: { from: ['QUEUED'], to: 'CANCELLED' },
+  /** The sweeper re-queues a job whose worker died (attempts left). */
+  sweepRequeue: { from: ['QUEUED', 'RUNNING'], to: 'QUEUED' },
+  /** The sweeper ends a job whose worker died on its last attempt. */
+  sweepFail: { from: ['QUEUED', 'RUNNING'], to: 'FAILED' },
+} as const satisfies Record<string, { from: readonly JobStatus[]; to: JobStatus }>;
+
+export type JobTransition = keyof typeof JOB_TRANSITIONS;
+
+export function isAllowed(transition: JobTransition, from: JobStatus): boolean {
+  return (JOB_TRANSITIONS[transition].from as readonly JobStatus[]).includes(from);
+}
+
+/**
+ * `UPDATE "InferenceJob" j SET status = <to>, "updatedAt" = now, <set> WHERE <where> AND j.status
+ * IN <from> RETURNING j.id, j."faceId", j."editId", j.status, <returning>`, for use in a CTE.
+ * `extraFrom` joins other CTEs (e.g. "rid").
+ */
+export function jobTransitionSql(
+  transition: JobTransition,
+  parts: { set?: string; where: string; returning?: string; extraFrom?: string },
+): string {
+  const { from, to } = JOB_TRANSITIONS[transition];
+  const set = parts.set ? `, ${parts.set}` : '';
+  const returning = parts.returning ? `, ${parts.returning}` : '';
+  return `UPDATE "InferenceJob" j SET status = '${to}', "updatedAt" = ${NOW_UTC}${set}
+    ${parts.extraFrom ? `FROM ${parts.extraFrom}` : ''}
+    WHERE (${parts.where}) AND j.status IN (${from.map((s) => `'${s}'`).join(', ')})
+    RETURNING j.id, j."faceId", j."editId", j.status${returning}`;
+}
+
+/** The one clock: the database's. Prisma's `timestamp(3)` columns hold UTC. */
+export const NOW_UTC = `timezone('UTC', now())`;

@@ -1,0 +1,237 @@
+// Each job statement (src/jobs/sql) on its own against a real database, and every entry of the
+// transition table (src/jobs/transitions.ts): from each status, a statement changes the row
+// exactly when the table allows it.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import type { RenderResult } from '../../src/inference/types.ts';
+import { CANCEL_JOB_SQL } from '../../src/jobs/sql/cancel.ts';
+import { claimJob } from '../../src/jobs/sql/claim.ts';
+import { findDeadLockHolders } from '../../src/jobs/sql/dead-locks.ts';
+import { failJob } from '../../src/jobs/sql/fail.ts';
+import { findRender } from '../../src/jobs/sql/find-render.ts';
+import { finishJob } from '../../src/jobs/sql/finish.ts';
+import { releaseJobs } from '../../src/jobs/sql/release.ts';
+import { retryJob } from '../../src/jobs/sql/retry.ts';
+import { findStaleJobs } from '../../src/jobs/sql/stale-jobs.ts';
+import { storeRender } from '../../src/jobs/sql/store-render.ts';
+import { sweepFail } from '../../src/jobs/sql/sweep-fail.ts';
+import { sweepRequeue } from '../../src/jobs/sql/sweep-requeue.ts';
+import { beatWorker, deregisterWorker, forgetWorkers } from '../../src/jobs/sql/worker-registry.ts';
+import {
+  isAllowed,
+  JOB_STATUSES,
+  JOB_TRANSITIONS,
+  type JobStatus,
+  type JobTransition,
+} from '../../src/jobs/transitions.ts';
+import {
+  addJob,
+  collectJobEvents,
+  createFace,
+  jobRow,
+  openJobsContext,
+  queueEntry,
+  type FaceRows,
+  type JobsTestContext,
+} from './helpers.ts';
+
+let t: JobsTestContext;
+let pool: pg.Pool;
+let face: FaceRows;
+const W = 'statements-test-worker';
+
+before(async () => {
+  t = await openJobsContext();
+  pool = new pg.Pool({ connectionString: t.databaseUrl, max: 4 });
+  face = await createFace(t.ctx, 5);
+});
+after(async () => {
+  await pool?.end();
+  await t?.close();
+});
+
+function fakeRender(seed: number): RenderResult {
+  const png = (...n: number[]) => Buffer.from([0x89, 0x50, seed, ...n]);
+  return {
+    width: 2,
+    height: 2,
+    imagePng: png(1),
+    segmentationPng: png(2),
+    coarseMask: new Float32Array([seed, -1, 1, 0]),
+    coarseSize: 1,
+    depthPngs: [png(10), png(11), png(12, 13)],
+  };
+}
+
+/** A job row put in `status` by hand: owned by W, written a minute ago, `attempts` spent. */
+async function jobIn(status: JobStatus, attempts = 1): Promise<string> {
+  const id = await addJob(t.ctx, { faceId: face.faceId, editId: face.editId, maxAttempts: 3 });
+  await pool.query(
+    `UPDATE "InferenceJob" SET status = $2::"JobStatus", "workerId" = $3, attempts = $4,
+       "updatedAt" = timezone('UTC', now()) - interval '1 minute' WHERE id = $1::uuid`,
+    [id, status, W, attempts],
+  );
+  return id;
+}
+
+let sharedRenderId: string | undefined;
+async function someRender(): Promise<string> {
+  sharedRenderId ??= (
+    await storeRender(
+      pool,
+      {
+        cacheKey: 'statements-shared',
+        modelId: t.ctx.models.demoModelId,
+        options: {},
+        result: fakeRender(1),
+        finish: false,
+      },
+      { jobId: '00000000-0000-0000-0000-000000000000', editId: face.editId, setsEditRender: false, workerId: W },
+    )
+  ).renderId;
+  return sharedRenderId;
+}
+
+/** Runs the statement behind each transition on job `id`. */
+const apply: Record<JobTransition, (id: string) => Promise<unknown>> = {
+  claim: (id) => claimJob(pool, { jobId: id, workerId: W, queueJobId: '0' }),
+  succeed: async (id) =>
+    finishJob(pool, {
+      jobId: id,
+      editId: face.editId,
+      setsEditRender: false,
+      workerId: W,
+      renderId: await someRender(),
+    }),
+  fail: (id) => failJob(pool, { jobId: id, workerId: W, error: 'boom' }),
+  retry: (id) => retryJob(pool, { jobId: id, workerId: W, error: 'flaky' }),
+  release: (id) => releaseJobs(pool, { jobIds: [id], workerId: W, queueWorkerIds: [] }),
+  cancel: (id) => pool.query(CANCEL_JOB_SQL, [id]),
+  sweepRequeue: (id) => sweepRequeue(pool, { jobIds: [id], staleAfterMs: 10_000 }),
+  sweepFail: (id) => sweepFail(pool, { jobIds: [id], staleAfterMs: 10_000 }),
+};
+
+describe('the transition table', () => {
+  for (const name of Object.keys(JOB_TRANSITIONS) as JobTransition[]) {
+    test(`${name}: ${JOB_TRANSITIONS[name].from.join('/')} -> ${JOB_TRANSITIONS[name].to}, nothing else`, async () => {
+      for (const from of JOB_STATUSES) {
+        // sweepFail is for the last attempt; everything else runs with attempts left.
+        const id = await jobIn(from, name === 'sweepFail' ? 3 : 1);
+        const events = collectJobEvents(t.ctx, id);
+        await new Promise((r) => setTimeout(r, 50)); // the subscription is listening
+        await apply[name](id);
+        const row = await jobRow(t.ctx, id);
+        const expected = isAllowed(name, from) ? JOB_TRANSITIONS[name].to : from;
+        assert.equal(row!.status, expected, `${name} from ${from}`);
+        if (isAllowed(name, from)) {
+          await waitForEvent(events.statuses, expected);
+          assert.ok(row!.updatedAt.getTime() > Date.now() - 30_000, 'updatedAt is now');
+        }
+        events.stop();
+      }
+    });
+  }
+});
+
+async function waitForEvent(statuses: string[], status: string) {
+  for (let i = 0; i < 100 && !statuses.includes(status); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(statuses.includes(status), `JOB_UPDATED ${status} announced (got ${statuses.join(', ')})`);
+}
+
+describe('statements', () => {
+  test('claimJob: attempts + 1, the worker, the latent and the plain cache lookup', async () => {
+    const id = await jobIn('QUEUED', 0);
+    const row = await claimJob(pool, { jobId: id, workerId: W, queueJobId: (await queueEntry(t.ctx, id))!.id });
+    assert.equal(row!.attempts, 1);
+    assert.equal(row!.editId, face.editId);
+    assert.equal(row!.latent.byteLength, face.latent.byteLength);
+    assert.match(row!.plainCacheKey, /^[0-9a-f]{64}$/);
+    assert.equal(row!.plainRenderId, null);
+    assert.ok(row!.queueWaitMs! >= 0);
+    const db = await jobRow(t.ctx, id);
+    assert.equal(db!.workerId, W);
+    assert.ok(db!.startedAt);
+  });
+
+  test('storeRender: one render per key with its depth maps; finishing sets the edit and the job', async () => {
+    const id = await jobIn('RUNNING');
+    const target = { jobId: id, editId: face.editId, setsEditRender: true, workerId: W };
+    const first = await storeRender(
+      pool,
+      { cacheKey: 'k-store', modelId: t.ctx.models.demoModelId, options: {}, result: fakeRender(7), finish: true },
+      target,
+    );
+    assert.equal(first.finished, true);
+    const again = await storeRender(
+      pool,
+      { cacheKey: 'k-store', modelId: t.ctx.models.demoModelId, options: {}, result: fakeRender(8), finish: true },
+      target,
+    );
+    assert.deepEqual(again, { renderId: first.renderId, finished: false }, 'the second store reuses the row');
+    assert.equal(await findRender(pool, 'k-store'), first.renderId);
+    assert.equal(await findRender(pool, 'k-none'), undefined);
+    const depth = await pool.query(
+      `SELECT "componentIndex" AS i, png FROM "RenderDepth" WHERE "renderId" = $1 ORDER BY 1`,
+      [first.renderId],
+    );
+    assert.deepEqual(
+      depth.rows.map((r) => [r.i, [...r.png]]),
+      fakeRender(7).depthPngs.map((p, i) => [i, [...p]]),
+    );
+    assert.equal((await jobRow(t.ctx, id))!.renderId, first.renderId);
+    const edit = await pool.query(`SELECT "renderId" FROM "Edit" WHERE id = $1`, [face.editId]);
+    assert.equal(edit.rows[0].renderId, first.renderId);
+  });
+
+  test('failJob and retryJob only touch the rows of their worker', async () => {
+    const id = await jobIn('RUNNING');
+    assert.equal(await failJob(pool, { jobId: id, workerId: 'someone-else', error: 'x' }), false);
+    assert.equal(await retryJob(pool, { jobId: id, workerId: 'someone-else', error: 'x' }), false);
+    assert.equal((await jobRow(t.ctx, id))!.status, 'RUNNING');
+    assert.equal(await retryJob(pool, { jobId: id, workerId: W, error: 'flaky' }), true);
+    const row = await jobRow(t.ctx, id);
+    assert.equal(row!.error, 'flaky');
+    assert.equal(row!.workerId, null);
+  });
+
+  test('findStaleJobs: old RUNNING rows without a queue lock; sweepFail keeps the earlier error', async () => {
+    const fresh = await addJob(t.ctx, { faceId: face.faceId, editId: face.editId });
+    const stale = await jobIn('RUNNING', 3);
+    await pool.query(`UPDATE "InferenceJob" SET error = 'oom' WHERE id = $1`, [stale]);
+    const found = await findStaleJobs(pool, { staleAfterMs: 10_000, limit: 500 });
+    assert.ok(found.includes(stale));
+    assert.ok(!found.includes(fresh), 'a job written just now is left alone');
+    assert.deepEqual(await sweepFail(pool, { jobIds: [stale], staleAfterMs: 10_000 }), [stale]);
+    assert.match((await jobRow(t.ctx, stale))!.error!, /no attempts left.*\(earlier error: oom\)/);
+    assert.equal(await queueEntry(t.ctx, stale), undefined, 'the queue entry is removed');
+  });
+
+  test('sweepRequeue gives the job a fresh queue entry with the attempts it has left', async () => {
+    const id = await jobIn('RUNNING', 1);
+    await pool.query(`SELECT graphile_worker.remove_job($1)`, [id]);
+    assert.deepEqual(await sweepRequeue(pool, { jobIds: [id], staleAfterMs: 10_000 }), [id]);
+    assert.equal((await queueEntry(t.ctx, id))!.max_attempts, 2);
+  });
+
+  test('worker registry: beat registers then refreshes, dead lock holders, forget, deregister', async () => {
+    const p = { workerId: 'reg-1', queueWorkerIds: ['gw-live'], concurrency: 2, modelIds: [] };
+    assert.equal(await beatWorker(pool, p), true);
+    assert.equal(await beatWorker(pool, p), false);
+    const id = await jobIn('RUNNING');
+    const lock = (by: string) =>
+      pool.query(
+        `UPDATE graphile_worker._private_jobs SET locked_by = $2, locked_at = now() - interval '1 minute' WHERE key = $1`,
+        [id, by],
+      );
+    await lock('gw-live');
+    assert.ok(!(await findDeadLockHolders(pool, { deadAfterMs: 20_000 })).includes('gw-live'));
+    await lock('gw-dead');
+    assert.ok((await findDeadLockHolders(pool, { deadAfterMs: 20_000 })).includes('gw-dead'));
+    await pool.query(`UPDATE "QueueWorker" SET "lastSeenAt" = now() - interval '2 hours' WHERE id = 'reg-1'`);
+    assert.ok((await forgetWorkers(pool, 3_600_000)) >= 1);
+    assert.equal(await beatWorker(pool, p), true, 'a forgotten worker registers again');
+    await deregisterWorker(pool, 'reg-1');
+    assert.equal((await pool.query(`SELECT 1 FROM "QueueWorker" WHERE id = 'reg-1'`)).rowCount, 0);
+  });
+});
