@@ -48,6 +48,8 @@ export interface EditSummary {
 }
 export interface EditNode extends EditSummary {
   params: unknown;
+  /** This edit is its face's head (from the server). */
+  isHead: boolean;
   parent: { id: string } | null;
   children: { id: string }[];
 }
@@ -67,6 +69,9 @@ export interface FaceDetail {
   name: string;
   project: { id: string };
   head: EditNode;
+  /** Undo / redo possible from the head (the server's rules). */
+  canUndo: boolean;
+  canRedo: boolean;
   /** The edits loaded so far, newest first (whole pages from the newest). */
   edits: EditNode[];
   hasMoreEdits: boolean;
@@ -111,7 +116,7 @@ export class ApiError extends Error {
 const RENDER = `id width height imageUrl segmentationUrl`;
 const JOB_BRIEF = `id status error`;
 const EDIT_SUMMARY = `id operation createdAt render { ${RENDER} } job { ${JOB_BRIEF} }`;
-const EDIT_NODE = `${EDIT_SUMMARY} params parent { id } children { id }`;
+const EDIT_NODE = `${EDIT_SUMMARY} params isHead parent { id } children { id }`;
 const FACE_SUMMARY = `id name head { ${EDIT_SUMMARY} }`;
 const MODEL = `id name resolution untrained components { index name transparent color }`;
 const PROJECT_SUMMARY = `id name model { id name }`;
@@ -309,7 +314,7 @@ export class SsgClient {
     const d = await this.request<{
       face: (Omit<FaceDetail, 'edits' | 'hasMoreEdits' | 'editsCursor'> & { edits: Connection<EditNode> }) | null;
     }>(
-      `query PluginFace($id: ID!, $first: Int!) { face(id: $id) { id name project { id } head { ${EDIT_NODE} } edits(first: $first) { edges { cursor node { ${EDIT_NODE} } } ${PAGE_INFO} } } }`,
+      `query PluginFace($id: ID!, $first: Int!) { face(id: $id) { id name canUndo canRedo project { id } head { ${EDIT_NODE} } edits(first: $first) { edges { cursor node { ${EDIT_NODE} } } ${PAGE_INFO} } } }`,
       { id, first: PAGE_SIZES.edits },
     );
     if (!d.face) throw new ApiError('not-found', 'That face no longer exists.', 'NOT_FOUND');
