@@ -9,94 +9,24 @@ import {
   type WebSocketFactory,
 } from './ws.ts';
 
-export type ComponentPart = 'SHAPE' | 'TEXTURE' | 'BOTH';
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+import type {
+  ComponentPart,
+  EditNode,
+  EditPayload,
+  ErrorKind,
+  FaceDetail,
+  FaceSummary,
+  GenerativeModel,
+  Job,
+  JobStatus,
+  Page,
+  ProgressTransport,
+  ProjectDetail,
+  ProjectSummary,
+  Render,
+} from './types.ts';
 
-export interface ModelComponent {
-  index: number;
-  name: string;
-  transparent: boolean;
-  color: string | null;
-}
-export interface GenerativeModel {
-  id: string;
-  name: string;
-  resolution: number;
-  untrained: boolean;
-  components: ModelComponent[];
-}
-export interface Render {
-  id: string;
-  width: number;
-  height: number;
-  imageUrl: string;
-  segmentationUrl: string | null;
-}
-export interface Job {
-  id: string;
-  status: JobStatus;
-  error: string | null;
-  attempts?: number;
-  render: Render | null;
-}
-export interface EditSummary {
-  id: string;
-  operation: string;
-  createdAt: string;
-  render: Render | null;
-  job: Pick<Job, 'id' | 'status' | 'error'> | null;
-}
-export interface EditNode extends EditSummary {
-  params: unknown;
-  parent: { id: string } | null;
-  children: { id: string }[];
-}
-export interface FaceSummary {
-  id: string;
-  name: string;
-  head: EditSummary;
-}
-/** One page of a connection, newest first: `endCursor` fetches the next (older) page. */
-export interface Page<T> {
-  items: T[];
-  hasNextPage: boolean;
-  endCursor: string | null;
-}
-export interface FaceDetail {
-  id: string;
-  name: string;
-  project: { id: string };
-  head: EditNode;
-  /** The edits loaded so far, newest first (whole pages from the newest). */
-  edits: EditNode[];
-  hasMoreEdits: boolean;
-  editsCursor: string | null;
-}
-export interface ProjectSummary {
-  id: string;
-  name: string;
-  model: { id: string; name: string };
-}
-export interface ProjectDetail {
-  id: string;
-  name: string;
-  model: GenerativeModel;
-  /** The faces loaded so far, newest first. */
-  faces: FaceSummary[];
-  hasMoreFaces: boolean;
-  facesCursor: string | null;
-}
-export interface EditPayload {
-  face: FaceSummary;
-  edit: EditSummary;
-  job: Job;
-}
-
-export type ErrorKind = 'network' | 'auth' | 'conflict' | 'not-found' | 'input' | 'job' | 'server';
-
-/** How a job's progress reached the UI. */
-export type ProgressTransport = 'websocket' | 'polling';
-
+export type * from './types.ts';
 export class ApiError extends Error {
   constructor(
     readonly kind: ErrorKind,
@@ -111,7 +41,7 @@ export class ApiError extends Error {
 const RENDER = `id width height imageUrl segmentationUrl`;
 const JOB_BRIEF = `id status error`;
 const EDIT_SUMMARY = `id operation createdAt render { ${RENDER} } job { ${JOB_BRIEF} }`;
-const EDIT_NODE = `${EDIT_SUMMARY} params parent { id } children { id }`;
+const EDIT_NODE = `${EDIT_SUMMARY} params isHead parent { id } children { id }`;
 const FACE_SUMMARY = `id name head { ${EDIT_SUMMARY} }`;
 const MODEL = `id name resolution untrained components { index name transparent color }`;
 const PROJECT_SUMMARY = `id name model { id name }`;
@@ -309,7 +239,7 @@ export class SsgClient {
     const d = await this.request<{
       face: (Omit<FaceDetail, 'edits' | 'hasMoreEdits' | 'editsCursor'> & { edits: Connection<EditNode> }) | null;
     }>(
-      `query PluginFace($id: ID!, $first: Int!) { face(id: $id) { id name project { id } head { ${EDIT_NODE} } edits(first: $first) { edges { cursor node { ${EDIT_NODE} } } ${PAGE_INFO} } } }`,
+      `query PluginFace($id: ID!, $first: Int!) { face(id: $id) { id name canUndo canRedo project { id } head { ${EDIT_NODE} } edits(first: $first) { edges { cursor node { ${EDIT_NODE} } } ${PAGE_INFO} } } }`,
       { id, first: PAGE_SIZES.edits },
     );
     if (!d.face) throw new ApiError('not-found', 'That face no longer exists.', 'NOT_FOUND');

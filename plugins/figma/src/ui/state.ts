@@ -1,0 +1,124 @@
+// The UI's state (one store) and the questions every panel asks of it.
+import type { LinkedNode, Settings } from '../messages';
+import type {
+  ComponentPart,
+  FaceDetail,
+  FaceSummary,
+  GenerativeModel,
+  ProgressTransport,
+  ProjectDetail,
+  ProjectSummary,
+  SsgClient,
+} from './api';
+import { createStore } from './store';
+
+export interface BannerAction {
+  label: string;
+  run: () => void;
+}
+
+export interface State {
+  view: 'connect' | 'main';
+  /** The connect form's fields (kept while the main view shows). */
+  serverUrl: string;
+  token: string;
+  connecting: boolean;
+  conn: { ok: boolean; text: string };
+  /** Remembered settings exist (shows "Forget token"). */
+  remembered: boolean;
+  settings: Settings | null;
+  client: SsgClient | null;
+  models: GenerativeModel[];
+  projects: ProjectSummary[];
+  project: ProjectDetail | null;
+  targetId: string | null;
+  sourceId: string | null;
+  components: ReadonlySet<string>;
+  part: ComponentPart;
+  layers: { segmentation: boolean; depth: boolean };
+  /** The target face's history (edits loaded so far). */
+  history: FaceDetail | null;
+  /** The selected canvas node, when it is one the plugin placed. */
+  selection: LinkedNode | null;
+  busy: boolean;
+  loadingFaces: boolean;
+  loadingEdits: boolean;
+  newProject: { open: boolean; name: string; modelId: string };
+  newFace: { open: boolean; name: string; seed: string; truncation: string };
+  banner: { text: string; actions: BannerAction[]; warning: boolean } | null;
+  /** The progress line (null: hidden) and how the job's status last arrived (kept as data-via). */
+  progress: string | null;
+  progressVia: ProgressTransport | '';
+}
+
+export const store = createStore<State>({
+  view: 'connect',
+  serverUrl: 'http://localhost:4000',
+  token: '',
+  connecting: false,
+  conn: { ok: false, text: 'Not connected' },
+  remembered: false,
+  settings: null,
+  client: null,
+  models: [],
+  projects: [],
+  project: null,
+  targetId: null,
+  sourceId: null,
+  components: new Set(),
+  part: 'BOTH',
+  layers: { segmentation: false, depth: false },
+  history: null,
+  selection: null,
+  busy: false,
+  loadingFaces: false,
+  loadingEdits: false,
+  newProject: { open: false, name: '', modelId: '' },
+  newFace: { open: false, name: '', seed: '', truncation: '0.7' },
+  banner: null,
+  progress: null,
+  progressVia: '',
+});
+
+export const get = store.get;
+export const set = store.set;
+
+export function faceById(id: string | null): FaceSummary | undefined {
+  return id ? get().project?.faces.find((f) => f.id === id) : undefined;
+}
+
+export function currentFace(): FaceSummary | undefined {
+  return faceById(get().targetId);
+}
+
+/** The connected client; actions only run while connected. */
+export function client(): SsgClient {
+  const c = get().client;
+  if (!c) throw new Error('Not connected to a server.');
+  return c;
+}
+
+/** The head this UI last saw for a face (sent as expectedHeadId, so moves on a stale view fail with CONFLICT). */
+export function seenHeadId(faceId: string): string | undefined {
+  const { history } = get();
+  return history?.id === faceId ? history.head.id : faceById(faceId)?.head.id;
+}
+
+/** The selected canvas node to update in place when it shows the given face. */
+export function linkedNodeFor(faceId: string): string | null {
+  const { selection, client } = get();
+  return selection && selection.faceId === faceId && selection.serverUrl === client?.serverUrl
+    ? selection.nodeId
+    : null;
+}
+
+/** Replaces one face of the open project (e.g. its new head). */
+export function updateFace(face: FaceSummary): void {
+  set(({ project }) =>
+    project
+      ? { project: { ...project, faces: project.faces.map((f) => (f.id === face.id ? { ...f, ...face } : f)) } }
+      : {},
+  );
+}
+
+export const randomSeed = (): number => Math.floor(Math.random() * 2_000_000_000);
