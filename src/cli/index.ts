@@ -18,6 +18,10 @@ const usage = `usage: ssg <command> [options]
   render --model DIR --latent W.npy --out DIR [--truncation PSI] [--npy]
   sample --model DIR --seed N [--truncation PSI] --out W.npy
   bench --model DIR [--batch B] [--runs N]
+  make-dataset --out DIR --count N --size S [--seed K]
+  train --data DIR --out DIR [--size 64] [--mode recon|gan] [--kimg K] [--resume CKPT]
+  finetune --from CKPT --images DIR --out DIR
+  export-model --from CKPT --out MODEL_DIR [--name NAME]
 `;
 
 const commands: Record<string, Command> = {
@@ -113,13 +117,20 @@ const commands: Record<string, Command> = {
     const { benchCommand } = await import('../inference/cli.ts');
     await benchCommand(argv);
   },
+  // make-dataset, train, finetune, export-model
+  ...Object.fromEntries(
+    ['make-dataset', 'train', 'finetune', 'export-model'].map((name) => [
+      name,
+      async (argv: string[]) => (await import('../training/commands.ts')).trainingCommands[name](argv),
+    ]),
+  ),
 };
 
 class UsageError extends Error {}
 
 // Errors that describe the user's input or files (their messages name the problem); matched by
 // name so this module does not load onnxruntime just to recognise them.
-const USER_ERRORS = new Set(['UsageError', 'ModelLoadError', 'CheckpointError', 'NpyError', 'LatentError']);
+const USER_ERRORS = new Set(['UsageError', 'TrainingSetupError', 'DatasetError', 'ModelLoadError', 'CheckpointError', 'NpyError', 'LatentError']);
 
 function describeModel(m: { name: string; resolution: number; untrained: boolean }): string {
   return `${m.name} (${m.resolution} px${m.untrained ? ', UNTRAINED demo weights' : ''})`;

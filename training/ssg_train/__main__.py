@@ -23,12 +23,38 @@ def main(argv=None) -> int:
     t.add_argument('--threads', type=int, default=2)
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--bf16', action='store_true')
+    t.add_argument('--d-base', type=int, default=32, help='discriminator width (channels at 256 px)')
     t.add_argument('--log-every', type=int, default=10)
     t.add_argument('--sheet-every', type=float, default=2.0, help='kimg between sample sheets')
     t.add_argument('--ckpt-every', type=float, default=1.0, help='kimg between checkpoints')
+    f = sub.add_parser('finetune', help='fine-tune a checkpoint on a folder of images without masks')
+    f.add_argument('--from', dest='from_ckpt', required=True)
+    f.add_argument('--images', required=True)
+    f.add_argument('--out', required=True)
+    f.add_argument('--kimg', type=float, default=20)
+    f.add_argument('--batch', type=int, default=8)
+    f.add_argument('--lr', type=float, default=2e-3)
+    f.add_argument('--resume')
+    f.add_argument('--max-images', type=int)
+    f.add_argument('--threads', type=int, default=2)
+    f.add_argument('--seed', type=int, default=0)
+    f.add_argument('--bf16', action='store_true')
+    f.add_argument('--d-base', type=int, default=32)
+    f.add_argument('--log-every', type=int, default=10)
+    f.add_argument('--sheet-every', type=float, default=2.0)
+    f.add_argument('--ckpt-every', type=float, default=1.0)
+    e = sub.add_parser('export', help='write a model checkpoint for `ssg import-checkpoint` from a training checkpoint')
+    e.add_argument('--from', dest='from_ckpt', required=True)
+    e.add_argument('--out', required=True)
+    e.add_argument('--description')
+    e.add_argument('--ema', action='store_true', help='export g_ema instead of g')
     o = p.parse_args(argv)
     try:
-        if o.cmd == 'train' and o.mode == 'recon':
+        if o.cmd == 'export':
+            from . import export
+            r = export.export(o.from_ckpt, o.out, o.description, o.ema)
+            print(f"wrote {r['out']}: {r['args']['model_description']}")
+        elif o.cmd == 'train' and o.mode == 'recon':
             from . import recon
             recon.run(o)
         else:

@@ -4,11 +4,7 @@ mask m against the downsampled labels). Every image has masks, so this needs no 
 reaches faces on two CPU cores in hours. `export.fit_mapping` later turns the codes' distribution
 into a mapping network so that sampling, truncation and w_avg work as for a GAN."""
 import copy
-import json
-import math
 import os
-import signal
-import time
 from typing import Dict, Optional
 
 import torch
@@ -18,6 +14,7 @@ from . import checkpoint as ckpt
 from .config import PRESETS, ModelConfig
 from .data import load_labelled, to_float
 from .generator import Generator
+from .loop import TrainLoop
 from .sheets import grid, image_and_mask_rows, image_u8, mask_u8
 
 LOSS_WEIGHTS = {'l1': 1.0, 'l1_half': 0.5, 'seg': 0.2, 'coarse': 0.2, 'mask': 1.0, 'code': 1e-3}
@@ -156,48 +153,12 @@ def run(o) -> None:
     tr = ReconTrainer(cfg, images_u8.shape[0], lr=o.lr, code_lr=o.code_lr, seed=o.seed)
     if ck is not None:
         tr.load(ck)
-    os.makedirs(o.out, exist_ok=True)
     args = cfg.as_args() | {'batch': o.batch, 'lr': o.lr, 'code_lr': o.code_lr, 'dataset': os.path.abspath(o.data),
                             'dataset_count': int(images_u8.shape[0]), 'training': 'reconstruction (GLO)'}
-    stop = {'now': False}
-
-    def on_signal(*_):
-        if stop['now']:
-            raise KeyboardInterrupt
-        stop['now'] = True
-        print('stopping after this step (Ctrl-C again to abort without saving)', flush=True)
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    target = int(o.kimg * 1000)
-    log = open(os.path.join(o.out, 'train-log.jsonl'), 'a')
-    t0, seen0 = time.time(), tr.images_seen
-    last_ck = last_sheet = tr.images_seen
-    print(f'training {o.preset if not o.resume else "resumed"} on {images_u8.shape[0]} images of {cfg.size} px, '
-          f'batch {o.batch}, to {o.kimg} kimg (at {tr.images_seen / 1000:.1f})', flush=True)
-
-    def save(tag: str = 'latest'):
-        ckpt.save_atomic(tr.state(args), os.path.join(o.out, f'{tag}.pt'))
-
-    while tr.images_seen < target and not stop['now']:
-        parts = tr.train_step(images_u8, labels, o.batch, o.bf16)
-        if not all(math.isfinite(v) for v in parts.values()):
-            raise RuntimeError(f'loss is not finite at step {tr.step}: {parts}')
-        if tr.step % o.log_every == 0:
-            el = time.time() - t0
-            rate = (tr.images_seen - seen0) / max(el, 1e-6)
-            left = (target - tr.images_seen) / max(rate, 1e-6)
-            print(f'kimg {tr.images_seen / 1000:7.2f}  {rate:5.1f} img/s  ' +
-                  '  '.join(f'{k} {v:.4f}' for k, v in parts.items()) + f'  left {left / 60:.0f} min', flush=True)
-            log.write(json.dumps({'step': tr.step, 'kimg': tr.images_seen / 1000, 'img_s': rate, 'time': time.time()} | parts) + '\n')
-            log.flush()
-        if tr.images_seen - last_sheet >= o.sheet_every * 1000:
-            last_sheet = tr.images_seen
-            sample_sheet(tr, images_u8, labels, os.path.join(o.out, f'sheet-{tr.images_seen // 1000:05d}k.png'))
-        if tr.images_seen - last_ck >= o.ckpt_every * 1000:
-            last_ck = tr.images_seen
-            save()
-    save()
-    sample_sheet(tr, images_u8, labels, os.path.join(o.out, 'sheet-latest.png'))
-    print(f'saved {os.path.join(o.out, "latest.pt")} at {tr.images_seen / 1000:.2f} kimg'
-          + (' (stopped early; resume with --resume)' if tr.images_seen < target else ''), flush=True)
+    loop = TrainLoop(o.out, o.kimg, o.log_every, o.sheet_every, o.ckpt_every)
+    print(f'training {o.preset if not o.resume else "resumed"} by reconstruction on {images_u8.shape[0]} images of '
+          f'{cfg.size} px, batch {o.batch}, to {o.kimg} kimg (at {tr.images_seen / 1000:.1f})', flush=True)
+    loop.run(lambda: tr.images_seen,
+             lambda: tr.train_step(images_u8, labels, o.batch, o.bf16),
+             lambda: ckpt.save_atomic(tr.state(args), os.path.join(o.out, 'latest.pt')),
+             lambda path: sample_sheet(tr, images_u8, labels, path))

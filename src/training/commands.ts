@@ -1,0 +1,198 @@
+// `ssg make-dataset`, `ssg train`, `ssg finetune`, `ssg export-model`: the training commands.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DatasetError, makeDataset } from '../dataset/make-dataset.ts';
+import { runTrainingModule } from './python.ts';
+
+export const TRAINING_USAGE: Record<string, string> = {
+  'make-dataset': `usage: ssg make-dataset --out DIR --count N --size S [--seed K] [--threads T]
+
+  Draws N cartoon faces with facesjs (seeded) and writes images/, per-pixel class labels/,
+  dataset.json (how it was made, class list, pixel shares) and contact-sheet.png.`,
+  train: `usage: ssg train --data DIR --out DIR [--size 64|32] [--preset NAME] [--mode recon|gan] [--kimg K]
+                 [--batch B] [--resume CKPT] [--max-images N] [--bf16] [--threads T]
+
+  Trains a SemanticStyleGAN generator on a make-dataset directory. --mode recon (default):
+  reconstruction with one learned code per image (fast on CPU); --mode gan: the paper's adversarial
+  training with the dual-branch discriminator. Prints kimg, images/s, losses and time left, writes
+  sample sheets and DIR/latest.pt; Ctrl-C stops cleanly with a resumable checkpoint.`,
+  finetune: `usage: ssg finetune --from CKPT --images DIR --out DIR [--kimg K] [--batch B] [--resume CKPT] [--bf16]
+
+  Fine-tunes a checkpoint on a folder of images without masks, with the image-only discriminator.`,
+  'export-model': `usage: ssg export-model --from CKPT --out MODEL_DIR [--name NAME] [--description TEXT] [--ema] [--force]
+
+  Turns a training checkpoint into a served model directory (fits the mapping to learned codes for
+  reconstruction-trained checkpoints, then imports it as ssg import-checkpoint does).`,
+};
+
+const PRESET_BY_SIZE: Record<string, string> = { '64': 'cartoon64', '32': 'tiny' };
+
+function forward(values: Record<string, string | boolean | undefined>, names: string[]): string[] {
+  const out: string[] = [];
+  for (const n of names) {
+    const v = values[n];
+    if (v === undefined || v === false) continue;
+    out.push(`--${n}`);
+    if (v !== true) out.push(String(v));
+  }
+  return out;
+}
+
+export class TrainingUsageError extends Error {
+  override name = 'UsageError';
+}
+
+function need(values: Record<string, unknown>, names: string[], cmd: string): void {
+  const missing = names.filter((n) => values[n] === undefined);
+  if (missing.length)
+    throw new TrainingUsageError(`${cmd} needs ${missing.map((m) => `--${m}`).join(', ')} (see ssg ${cmd} --help)`);
+}
+
+export const trainingCommands: Record<string, (argv: string[]) => Promise<void>> = {
+  async 'make-dataset'(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        out: { type: 'string' },
+        count: { type: 'string' },
+        size: { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        threads: { type: 'string' },
+      },
+    });
+    need(values, ['out', 'count', 'size'], 'make-dataset');
+    let lastPrint = 0;
+    try {
+      const r = await makeDataset({
+        outDir: values.out!,
+        count: Number(values.count),
+        size: Number(values.size),
+        seed: Number(values.seed),
+        threads: values.threads ? Number(values.threads) : os.availableParallelism(),
+        onProgress: (done, total, rate) => {
+          if (Date.now() - lastPrint > 1000 || done === total) {
+            lastPrint = Date.now();
+            process.stdout.write(`\r${done}/${total} faces, ${rate.toFixed(0)}/s   `);
+          }
+        },
+      });
+      process.stdout.write('\n');
+      console.log(
+        `wrote ${r.count} faces of ${r.size} px to ${values.out} in ${r.seconds.toFixed(1)} s (${r.samplesPerSecond.toFixed(0)} faces/s); contact sheet: ${path.join(values.out!, 'contact-sheet.png')}`,
+      );
+    } catch (e) {
+      if (e instanceof DatasetError) throw new TrainingUsageError(e.message);
+      throw e;
+    }
+  },
+
+  async train(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        out: { type: 'string' },
+        size: { type: 'string' },
+        preset: { type: 'string' },
+        mode: { type: 'string', default: 'recon' },
+        kimg: { type: 'string' },
+        batch: { type: 'string' },
+        resume: { type: 'string' },
+        'max-images': { type: 'string' },
+        bf16: { type: 'boolean' },
+        threads: { type: 'string' },
+        seed: { type: 'string' },
+        'log-every': { type: 'string' },
+        'sheet-every': { type: 'string' },
+        'ckpt-every': { type: 'string' },
+        'd-base': { type: 'string' },
+      },
+    });
+    need(values, ['data', 'out'], 'train');
+    if (values.mode !== 'recon' && values.mode !== 'gan') throw new TrainingUsageError('--mode is recon or gan');
+    if (values.size && !values.preset && !PRESET_BY_SIZE[values.size])
+      throw new TrainingUsageError(`--size ${values.size}: presets exist for ${Object.keys(PRESET_BY_SIZE).join(', ')} px`);
+    if (!fs.existsSync(values.data!)) throw new TrainingUsageError(`--data ${values.data} does not exist`);
+    const preset = values.preset ?? PRESET_BY_SIZE[values.size ?? '64'];
+    const code = await runTrainingModule([
+      'train',
+      '--preset',
+      preset,
+      ...forward(values, ['data', 'out', 'mode', 'kimg', 'batch', 'resume', 'max-images', 'bf16', 'threads', 'seed']),
+      ...forward(values, ['log-every', 'sheet-every', 'ckpt-every', 'd-base']),
+    ]);
+    if (code !== 0) process.exitCode = code;
+  },
+
+  async finetune(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        from: { type: 'string' },
+        images: { type: 'string' },
+        out: { type: 'string' },
+        kimg: { type: 'string' },
+        batch: { type: 'string' },
+        resume: { type: 'string' },
+        'max-images': { type: 'string' },
+        bf16: { type: 'boolean' },
+        threads: { type: 'string' },
+        seed: { type: 'string' },
+        'log-every': { type: 'string' },
+        'sheet-every': { type: 'string' },
+        'ckpt-every': { type: 'string' },
+        'd-base': { type: 'string' },
+      },
+    });
+    need(values, ['from', 'images', 'out'], 'finetune');
+    const code = await runTrainingModule([
+      'finetune',
+      ...forward(values, ['from', 'images', 'out', 'kimg', 'batch', 'resume', 'max-images', 'bf16', 'threads', 'seed']),
+      ...forward(values, ['log-every', 'sheet-every', 'ckpt-every', 'd-base']),
+    ]);
+    if (code !== 0) process.exitCode = code;
+  },
+
+  async 'export-model'(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        from: { type: 'string' },
+        out: { type: 'string' },
+        name: { type: 'string' },
+        description: { type: 'string' },
+        ema: { type: 'boolean' },
+        force: { type: 'boolean' },
+      },
+    });
+    need(values, ['from', 'out'], 'export-model');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-export-'));
+    try {
+      const pt = path.join(tmp, 'model.pt');
+      const code = await runTrainingModule([
+        'export',
+        '--from',
+        path.resolve(values.from!),
+        '--out',
+        pt,
+        ...forward(values, ['description', 'ema']),
+      ]);
+      if (code !== 0) {
+        process.exitCode = code;
+        return;
+      }
+      const { importCheckpointCommand } = await import('../inference/cli.ts');
+      await importCheckpointCommand([
+        pt,
+        '--out',
+        values.out!,
+        ...(values.name ? ['--name', values.name] : []),
+        ...(values.force ? ['--force'] : []),
+      ]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,54 @@
+// Runs the project's PyTorch package (training/ssg_train) with Debian's python3-torch. The server
+// and workers never need Python; only the training commands do.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const TRAINING_DIR = fileURLToPath(new URL('../../training/', import.meta.url));
+
+export class TrainingSetupError extends Error {
+  override name = 'TrainingSetupError';
+}
+
+/** The interpreter with torch: SSG_PYTHON, else Debian's /usr/bin/python3 (the first python3 on PATH may lack torch). */
+export function pythonPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SSG_PYTHON) return env.SSG_PYTHON;
+  return fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+}
+
+/** Refuses, in one line, when the interpreter or torch is missing. */
+export function checkPython(python = pythonPath()): void {
+  const r = spawnSync(python, ['-c', 'import torch, numpy, PIL; print(torch.__version__)'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0)
+    throw new TrainingSetupError(
+      `${python} cannot import torch, numpy and PIL: install Debian's python3-torch python3-numpy python3-pil ` +
+        `(and libopenblas0-pthread for speed), or set SSG_PYTHON to an interpreter that has them`,
+    );
+}
+
+/**
+ * Runs `python -m ssg_train ARGS` with the terminal attached (progress lines pass through). Ctrl-C
+ * reaches the child too (same process group): it saves a checkpoint and exits; this process waits
+ * for it instead of dying first.
+ */
+export async function runTrainingModule(args: string[], opts: { quiet?: boolean } = {}): Promise<number> {
+  const python = pythonPath();
+  checkPython(python);
+  const child = spawn(python, ['-m', 'ssg_train', ...args], {
+    cwd: TRAINING_DIR,
+    stdio: opts.quiet ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+  });
+  const ignore = () => {};
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', ignore);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+  } finally {
+    process.off('SIGINT', ignore);
+    process.off('SIGTERM', ignore);
+  }
+}

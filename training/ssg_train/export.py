@@ -1,0 +1,75 @@
+"""Turns a training checkpoint into a model checkpoint that `ssg import-checkpoint` reads.
+
+A reconstruction-trained generator has learned codes but no mapping network. Sampling, truncation
+and w_avg need one, so it is fitted here to the codes' distribution: a Gaussian N(mu, Sigma),
+realised exactly by a one-layer mapping. PixelNorm puts z on the sphere of radius sqrt(D), where
+E[x x^T] = I, so w = mu + L x (L = chol(Sigma)) has the codes' mean and covariance. The layer's
+leaky ReLU is linear only for positive inputs, so every code is shifted by a constant delta that
+makes the mapping's output positive, and every modulation bias absorbs -delta (each use of w in
+the generator is an affine modulation, so the rendered images are unchanged).
+"""
+import math
+from typing import Dict, Optional
+
+import torch
+
+from . import checkpoint as ckpt
+from .config import ModelConfig
+from .generator import MAPPING_LR_MUL, Generator
+from .ops import SQRT2
+
+
+def fit_gaussian(codes: torch.Tensor, eps: float = 1e-4):
+    codes = codes.double()
+    mu = codes.mean(0)
+    cov = torch.cov(codes.T) + eps * torch.eye(codes.shape[1], dtype=torch.float64)
+    return mu, torch.linalg.cholesky(cov)
+
+
+@torch.no_grad()
+def fit_mapping(g: Generator, codes: torch.Tensor) -> torch.Tensor:
+    """Sets g's mapping (its first layer; later ones pass through) to the codes' Gaussian and shifts the modulation biases.
+    Returns the shift delta [D] (a code c is rendered as c + delta from now on)."""
+    c = g.c
+    D = c.latent
+    mu, L = fit_gaussian(codes)
+    # Largest |L_i . x| over the sphere |x| = sqrt(D) is |L_i| sqrt(D); keep a margin.
+    reach = L.norm(dim=1) * math.sqrt(D)
+    delta = torch.clamp(reach * 1.02 + 0.05 - mu, min=0.0)
+    mu_shifted = mu + delta
+    # lrelu(y) = sqrt2 * y for y > 0: y = (mu' + L x) / sqrt2 with y = x @ (W s)^T + b * lr_mul.
+    scale = MAPPING_LR_MUL / math.sqrt(D)
+    g.style.weight[0].copy_((L / SQRT2 / scale).float())
+    g.style.bias[0].copy_((mu_shifted / SQRT2 / MAPPING_LR_MUL).float())
+    # Further layers pass their (positive) input through: lrelu(h / sqrt2) = h.
+    for i in range(1, c.n_mlp):
+        g.style.weight[i].copy_(torch.eye(D) / SQRT2 / scale)
+        g.style.bias[i].zero_()
+    ln = g.local_nets
+    # s = w Wm^T / sqrt(D) + b; w = w' - delta  =>  b' = b - Wm delta / sqrt(D)
+    ln.mod_bias.sub_((torch.einsum('klcd,d->klc', ln.mod_weight.double(), delta) / math.sqrt(D)).float())
+    return delta.float()
+
+
+def export(train_ckpt: str, out: str, description: Optional[str] = None, use_ema: bool = False) -> Dict[str, object]:
+    ck = ckpt.load(train_ckpt)
+    cfg = ckpt.config_of(ck)
+    g = Generator(cfg)
+    g.load_state_dict_authors(ck['g_ema'] if use_ema else ck['g'])
+    report: Dict[str, object] = {}
+    if ck.get('codes') is not None:
+        codes = ck['codes'].float()
+        delta = fit_mapping(g, codes)
+        report['codes'] = int(codes.shape[0])
+        report['delta_max'] = float(delta.max())
+    t = ck.get('training', {})
+    args = cfg.as_args() | {
+        'model_description': description or (
+            f"SemanticStyleGAN {cfg.size} px trained by ssg-studio on generated facesjs cartoon faces "
+            f"({t.get('kind', 'unknown')} training, {t.get('images_seen', 0) / 1000:.1f} kimg"
+            + ('; mapping fitted to the learned codes' if ck.get('codes') is not None else '') + ')'),
+        'training': t.get('kind'), 'kimg': t.get('images_seen', 0) / 1000,
+    }
+    sd = g.state_dict_authors()
+    ckpt.save_atomic({'g_ema': sd, 'args': args}, out)
+    return report | {'out': out, 'args': args}
