@@ -1,12 +1,13 @@
 // Assembles a running ssg-studio process: database, migrations, models, queue, HTTP API and
 // (unless SSG_WORKER=0) an inference worker. `npm start` and the tests both come through here.
 import type { Server } from 'node:http';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { createPrisma } from './db/client.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { createLogger } from './log.ts';
 import { observeBatch } from './metrics.ts';
 import { createHttpServer } from './http/server.ts';
 import { createJobQueue } from './jobs/queue.ts';
@@ -21,10 +22,6 @@ export interface RunningApp {
   url: string;
   server: Server;
   stop(): Promise<void>;
-}
-
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, base: { pid: process.pid } });
 }
 
 /** Opens the database, migrates, loads models and builds the shared context (no HTTP, no worker). */

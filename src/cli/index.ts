@@ -1,35 +1,30 @@
-// The `ssg` command line. Each command is a small function; names are fixed by the spec because
-// scripts outside the project call them.
+// The `ssg` command line. Names and options are fixed by the spec because scripts outside the
+// project call them; ./usage.ts lists them. The dispatcher answers `--help` and checks every
+// command's options before the command runs, so that `ssg start --help` never starts anything.
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../config.ts';
+import { UsageError, parseCommandArgs, wantsHelp, type ParsedArgs } from './args.ts';
+import { withProgress } from './progress.ts';
+import { tokenCreate, tokenList, tokenRevoke } from './token.ts';
+import { COMMANDS, GROUPS, commandHelp, groupHelp, overview } from './usage.ts';
 
-type Command = (argv: string[]) => Promise<void>;
+/** A command gets its checked arguments, and the raw ones for the model commands' own parsers. */
+type Command = (args: ParsedArgs, argv: string[]) => Promise<void>;
 
-const usage = `usage: ssg <command> [options]
-
-  start                         migrate, ensure the demo model, serve the API (and a worker unless SSG_WORKER=0)
-  worker                        run a standalone inference worker (SSG_WORKER_CONCURRENCY, SSG_EXECUTION_PROVIDERS)
-  migrate                       apply database migrations
-  token create --workspace NAME print a new API token for the workspace (created if needed)
-  emit-schema                   write schema/schema.graphql from the code
-  import-checkpoint FILE.pt --out DIR
-  build-demo-model --out DIR
-  render --model DIR --latent W.npy --out DIR [--truncation PSI] [--npy]
-  sample --model DIR --seed N [--truncation PSI] --out W.npy
-  bench --model DIR [--batch B] [--runs N]
-  make-dataset --out DIR --count N --size S [--seed K]
-  train --data DIR --out DIR [--size 64] [--mode recon|gan] [--kimg K] [--resume CKPT]
-  finetune --from CKPT --images DIR --out DIR
-  export-model --from CKPT --out MODEL_DIR [--name NAME]
-`;
-
-const commands: Record<string, Command> = {
+const RUN: Record<string, Command> = {
   async start() {
     const config = loadConfig();
-    const { startApp, createLogger } = await import('../main.ts');
+    const { startApp } = await import('../main.ts');
+    const { createLogger } = await import('../log.ts');
     const log = createLogger(config);
-    const app = await startApp(config, log);
+    const { DEMO_MODEL_DIR_NAME } = await import('../models/registry.ts');
+    const firstStart = !fs.existsSync(path.join(config.modelsDir, DEMO_MODEL_DIR_NAME, 'manifest.json'));
+    // The first start builds the demo model (tens of seconds): say so rather than sit silent.
+    const app = firstStart
+      ? await withProgress('first start: building the demo model, then starting', () => startApp(config, log))
+      : await startApp(config, log);
     console.log(`database: ${app.database.description}`);
     console.log(`models: ${app.ctx.models.list().map(describeModel).join(', ')}`);
     console.log(
@@ -41,7 +36,8 @@ const commands: Record<string, Command> = {
 
   async worker() {
     const config = loadConfig();
-    const { openContext, createLogger } = await import('../main.ts');
+    const { openContext } = await import('../main.ts');
+    const { createLogger } = await import('../log.ts');
     const { startWorker } = await import('../jobs/worker.ts');
     const log = createLogger(config);
     const opened = await openContext(config, log);
@@ -68,28 +64,9 @@ const commands: Record<string, Command> = {
     }
   },
 
-  async token(argv) {
-    const [sub, ...rest] = argv;
-    if (sub !== 'create') throw new UsageError('usage: ssg token create --workspace NAME [--name LABEL]');
-    const { values } = parseArgs({ args: rest, options: { workspace: { type: 'string' }, name: { type: 'string' } } });
-    if (!values.workspace) throw new UsageError('usage: ssg token create --workspace NAME [--name LABEL]');
-    const config = loadConfig();
-    const { openDatabase } = await import('../db/database.ts');
-    const { migrate } = await import('../db/migrate.ts');
-    const { createPrisma } = await import('../db/client.ts');
-    const { createToken } = await import('../domain/tokens.ts');
-    const db = await openDatabase(config);
-    try {
-      await migrate(db.url);
-      const prisma = createPrisma(db.url, 1);
-      const created = await createToken(prisma, values.workspace, values.name);
-      await prisma.$disconnect();
-      console.log(`token for workspace "${created.workspaceName}" (shown once; keep it secret):`);
-      console.log(created.token);
-    } finally {
-      await db.stop();
-    }
-  },
+  'token create': tokenCreate,
+  'token list': tokenList,
+  'token revoke': tokenRevoke,
 
   async 'emit-schema'() {
     const { emitSchema } = await import('../resolvers/schema.ts');
@@ -97,40 +74,39 @@ const commands: Record<string, Command> = {
     console.log(`wrote ${file}`);
   },
 
-  async 'import-checkpoint'(argv) {
+  async 'import-checkpoint'({ positionals }, argv) {
     const { importCheckpointCommand } = await import('../inference/cli.ts');
-    await importCheckpointCommand(argv);
+    const file = positionals[0];
+    const size = fs.existsSync(file) ? ` (${(fs.statSync(file).size / 1e6).toFixed(0)} MB)` : '';
+    await withProgress(`importing ${file}${size}`, () => importCheckpointCommand(argv));
   },
-  async 'build-demo-model'(argv) {
+  async 'build-demo-model'(_args, argv) {
     const { buildDemoModelCommand } = await import('../inference/cli.ts');
-    await buildDemoModelCommand(argv);
+    await withProgress('building the demo model', () => buildDemoModelCommand(argv));
   },
-  async render(argv) {
+  async render(_args, argv) {
     const { renderCommand } = await import('../inference/cli.ts');
     await renderCommand(argv);
   },
-  async sample(argv) {
+  async sample(_args, argv) {
     const { sampleCommand } = await import('../inference/cli.ts');
     await sampleCommand(argv);
   },
-  async bench(argv) {
+  async bench(_args, argv) {
     const { benchCommand } = await import('../inference/cli.ts');
     await benchCommand(argv);
   },
-  // make-dataset, train, finetune, export-model
   ...Object.fromEntries(
-    ['make-dataset', 'train', 'finetune', 'export-model'].map((name) => [
+    ['make-dataset', 'train', 'finetune', 'export-model'].map((name): [string, Command] => [
       name,
-      async (argv: string[]) => (await import('../training/commands.ts')).trainingCommands[name](argv),
+      async (_args, argv) => (await import('../training/commands.ts')).trainingCommands[name](argv),
     ]),
   ),
 };
 
-class UsageError extends Error {}
-
 // Errors that describe the user's input or files (their messages name the problem); matched by
 // name so this module does not load onnxruntime just to recognise them.
-const USER_ERRORS = new Set(['UsageError', 'TrainingSetupError', 'DatasetError', 'ModelLoadError', 'CheckpointError', 'NpyError', 'LatentError']);
+const USER_ERRORS = new Set(['TrainingSetupError', 'DatasetError', 'ModelLoadError', 'CheckpointError', 'NpyError', 'LatentError', 'TokenError']);
 
 function describeModel(m: { name: string; resolution: number; untrained: boolean }): string {
   return `${m.name} (${m.resolution} px${m.untrained ? ', UNTRAINED demo weights' : ''})`;
@@ -153,26 +129,50 @@ function onShutdown(stop: () => Promise<void>): void {
   }
 }
 
+/** Splits `token create --x` into the command's table name and its arguments. */
+function resolve(argv: string[]): { name: string; rest: string[] } | { help: string } {
+  const [first, ...rest] = argv;
+  const group = GROUPS[first];
+  if (group) {
+    const [sub, ...subRest] = rest;
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      if (sub === undefined) throw new UsageError(`${first}: missing sub-command (${group.join(', ')})`);
+      return { help: groupHelp(first) };
+    }
+    const name = `${first} ${sub}`;
+    if (!COMMANDS[name]) throw new UsageError(`unknown command "${name}" (ssg ${first} --help lists them)`);
+    return { name, rest: subRest };
+  }
+  if (!COMMANDS[first]) throw new UsageError(`unknown command "${first}" (ssg --help lists the commands)`);
+  return { name: first, rest };
+}
+
 async function main(): Promise<void> {
-  const [name, ...argv] = process.argv.slice(2);
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage);
+  const argv = process.argv.slice(2);
+  if (!argv.length || argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(overview());
     return;
   }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`ssg: unknown command "${name}"\n\n${usage}`);
-    process.exit(2);
+  if (argv[0] === 'help') {
+    if (argv.length === 1) return void process.stdout.write(overview());
+    const target = resolve(argv.slice(1));
+    process.stdout.write('help' in target ? target.help : commandHelp(target.name));
+    return;
   }
-  await command(argv);
+  const target = resolve(argv);
+  if ('help' in target) return void process.stdout.write(target.help);
+  if (wantsHelp(target.rest)) return void process.stdout.write(commandHelp(target.name));
+  const parsed = parseCommandArgs(target.name, COMMANDS[target.name], target.rest);
+  await RUN[target.name](parsed, target.rest);
 }
 
 main().catch((err: Error) => {
-  // Configuration problems are the user's to fix: one line, no stack.
-  if (err instanceof ConfigError || err instanceof UsageError || USER_ERRORS.has(err.name)) {
-    console.error(`ssg: ${err.message}`);
-  } else {
-    console.error(err);
+  // The user's mistakes get one line and no stack: 2 for how the command was called, 1 for the rest.
+  if (err.name === 'UsageError') {
+    console.error(`ssg: ${err.message.split('\n')[0]}`);
+    process.exit(2);
   }
+  if (err instanceof ConfigError || USER_ERRORS.has(err.name)) console.error(`ssg: ${err.message}`);
+  else console.error(err);
   process.exit(1);
 });

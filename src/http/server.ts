@@ -8,7 +8,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../context.ts';
 import { ErrorCode, unauthenticated } from '../domain/errors.ts';
-import { createAuthenticator, type Principal } from '../domain/tokens.ts';
+import { createAuthenticator } from '../auth/authenticator.ts';
+import type { Principal } from '../domain/tokens.ts';
 import { createGqlContext, type GqlContext } from '../resolvers/context.ts';
 import { checkLimits } from '../resolvers/limits.ts';
 import { buildAppSchema } from '../resolvers/schema.ts';
@@ -33,7 +34,8 @@ async function loadMetricsHandler(): Promise<MetricsHandler | undefined> {
 
 export async function createHttpServer(app: AppContext): Promise<HttpServer> {
   const schema = await buildAppSchema(app);
-  const authenticate = createAuthenticator(app.prisma);
+  const authenticator = await createAuthenticator(app.prisma, { databaseUrl: app.databaseUrl, log: app.log });
+  const authenticate = authenticator.authenticate;
   const metricsHandler = await loadMetricsHandler();
   const server = http.createServer();
   // noServer: attached to the HTTP server only through 'upgrade', so a listen error (port in use)
@@ -246,6 +248,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
         await apollo.stop(); // drains the WebSocket server (graphql-ws dispose)
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));
         for (const client of wsServer.clients) client.terminate();
+        await authenticator.close();
         await new Promise<void>((resolve) => {
           if (!server.listening) return resolve();
           server.close(() => resolve());

@@ -1,31 +1,11 @@
-// `ssg make-dataset`, `ssg train`, `ssg finetune`, `ssg export-model`: the training commands.
+// `ssg make-dataset`, `ssg train`, `ssg finetune`, `ssg export-model`: the training commands
+// (their usage text and options are in src/cli/usage.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DatasetError, makeDataset } from '../dataset/make-dataset.ts';
 import { runTrainingModule } from './python.ts';
-
-export const TRAINING_USAGE: Record<string, string> = {
-  'make-dataset': `usage: ssg make-dataset --out DIR --count N --size S [--seed K] [--threads T]
-
-  Draws N cartoon faces with facesjs (seeded) and writes images/, per-pixel class labels/,
-  dataset.json (how it was made, class list, pixel shares) and contact-sheet.png.`,
-  train: `usage: ssg train --data DIR --out DIR [--size 64|32] [--preset NAME] [--mode recon|gan] [--kimg K]
-                 [--batch B] [--resume CKPT] [--max-images N] [--bf16] [--threads T]
-
-  Trains a SemanticStyleGAN generator on a make-dataset directory. --mode recon (default):
-  reconstruction with one learned code per image (fast on CPU); --mode gan: the paper's adversarial
-  training with the dual-branch discriminator. Prints kimg, images/s, losses and time left, writes
-  sample sheets and DIR/latest.pt; Ctrl-C stops cleanly with a resumable checkpoint.`,
-  finetune: `usage: ssg finetune --from CKPT --images DIR --out DIR [--kimg K] [--batch B] [--resume CKPT] [--bf16]
-
-  Fine-tunes a checkpoint on a folder of images without masks, with the image-only discriminator.`,
-  'export-model': `usage: ssg export-model --from CKPT --out MODEL_DIR [--name NAME] [--description TEXT] [--ema] [--force]
-
-  Turns a training checkpoint into a served model directory (fits the mapping to learned codes for
-  reconstruction-trained checkpoints, then imports it as ssg import-checkpoint does).`,
-};
 
 const PRESET_BY_SIZE: Record<string, string> = { '64': 'cartoon64', '32': 'tiny' };
 

@@ -48,10 +48,12 @@ test('two concurrent `ssg migrate` runs leave one correct schema', async () => {
     );
     assert.deepEqual(
       migrations.rows.map((r) => r.migration_name),
-      ['0001_init'],
+      ['0001_init', '0002_api_token_expiry'],
     );
-    assert.ok(migrations.rows[0].finished_at, 'migration finished');
-    assert.equal(migrations.rows[0].rolled_back_at, null);
+    for (const m of migrations.rows) {
+      assert.ok(m.finished_at, `migration ${m.migration_name} finished`);
+      assert.equal(m.rolled_back_at, null);
+    }
     const tables = await client.query(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );

@@ -1,0 +1,232 @@
+// Usage text and accepted options of every `ssg` command, in one table: `--help`, `ssg help CMD`
+// and the option check before a command runs all read it, so help and parsing cannot disagree.
+// The model commands run in src/inference/cli.ts; their options are checked here first.
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  /** Value placeholder shown in help, for string options. */
+  value?: string;
+  help: string;
+  required?: boolean;
+}
+
+export interface CommandSpec {
+  usage: string;
+  summary: string;
+  /** Positional arguments: their names in help, and how many are required (at most positionals.length). */
+  positionals?: string[];
+  requiredPositionals?: number;
+  options: Record<string, OptionSpec>;
+  /** Extra lines after the options (environment, output). */
+  notes?: string[];
+}
+
+const modelOpt: OptionSpec = {
+  type: 'string',
+  value: 'DIR',
+  help: 'model directory (holds manifest.json)',
+  required: true,
+};
+const truncationOpt: OptionSpec = { type: 'string', value: 'PSI', help: 'truncation towards the mean latent (0..1)' };
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  start: {
+    usage: 'ssg start',
+    summary: 'migrate, ensure the demo model, serve the API (and a worker unless SSG_WORKER=0)',
+    options: {},
+    notes: [
+      'Configured by environment variables: DATABASE_URL, PORT, HOST, SSG_DATA_DIR, SSG_MODELS_DIR, SSG_WORKER, ...',
+      'The first start builds the untrained demo model into $SSG_MODELS_DIR/demo.',
+    ],
+  },
+  worker: {
+    usage: 'ssg worker',
+    summary: 'run a standalone inference worker',
+    options: {},
+    notes: ['Configured by DATABASE_URL, SSG_MODELS_DIR, SSG_WORKER_CONCURRENCY, SSG_EXECUTION_PROVIDERS.'],
+  },
+  migrate: {
+    usage: 'ssg migrate',
+    summary: 'apply database migrations (safe to run from several processes at once)',
+    options: {},
+  },
+  'token create': {
+    usage: 'ssg token create --workspace NAME [--name LABEL] [--expires-in 30d] [--json]',
+    summary: 'make a new API token for a workspace (created if needed); the token is the last line',
+    options: {
+      workspace: { type: 'string', value: 'NAME', help: 'workspace the token gives access to', required: true },
+      name: { type: 'string', value: 'LABEL', help: 'label shown in `ssg token list`' },
+      'expires-in': { type: 'string', value: 'DURATION', help: 'lifetime: a number and s, m, h, d or w (30d)' },
+      json: { type: 'boolean', help: 'print one JSON object (token, id, prefix, workspace, ...)' },
+    },
+  },
+  'token list': {
+    usage: 'ssg token list [--workspace NAME] [--json]',
+    summary: 'list tokens: id, prefix, name, workspace, created, last used, expires, revoked',
+    options: {
+      workspace: { type: 'string', value: 'NAME', help: "only this workspace's tokens" },
+      json: { type: 'boolean', help: 'print a JSON array' },
+    },
+    notes: ['Last use is recorded at most about once a minute per token.'],
+  },
+  'token revoke': {
+    usage: 'ssg token revoke ID|PREFIX',
+    summary: 'revoke a token; running servers refuse it from their next request',
+    positionals: ['ID|PREFIX'],
+    requiredPositionals: 1,
+    options: {
+      json: { type: 'boolean', help: 'print the revoked token as JSON' },
+    },
+  },
+  'emit-schema': {
+    usage: 'ssg emit-schema',
+    summary: 'write schema/schema.graphql from the code',
+    options: {},
+  },
+  'import-checkpoint': {
+    usage: 'ssg import-checkpoint FILE.pt --out DIR [--name NAME]',
+    summary: 'convert a released SemanticStyleGAN PyTorch checkpoint into a model directory',
+    positionals: ['FILE.pt'],
+    requiredPositionals: 1,
+    options: {
+      out: { type: 'string', value: 'DIR', help: 'model directory to write', required: true },
+      name: { type: 'string', value: 'NAME', help: 'model name shown in the API' },
+    },
+  },
+  'build-demo-model': {
+    usage: 'ssg build-demo-model --out DIR',
+    summary: 'write the seeded, untrained demo model',
+    options: { out: { type: 'string', value: 'DIR', help: 'model directory to write', required: true } },
+  },
+  render: {
+    usage: 'ssg render --model DIR --latent W.npy --out DIR [--truncation PSI] [--npy]',
+    summary: 'render latents from a .npy file to image.png and segmentation.png',
+    options: {
+      model: modelOpt,
+      latent: { type: 'string', value: 'W.npy', help: 'latents: W, W+ or a batch of them', required: true },
+      out: { type: 'string', value: 'DIR', help: 'output directory', required: true },
+      truncation: truncationOpt,
+      npy: { type: 'boolean', help: 'also write the raw outputs as .npy' },
+    },
+  },
+  sample: {
+    usage: 'ssg sample --model DIR --seed N [--truncation PSI] --out W.npy',
+    summary: 'sample a W+ latent from a seed',
+    options: {
+      model: modelOpt,
+      seed: { type: 'string', value: 'N', help: 'integer seed', required: true },
+      truncation: truncationOpt,
+      out: { type: 'string', value: 'W.npy', help: 'file to write', required: true },
+    },
+  },
+  bench: {
+    usage: 'ssg bench --model DIR [--batch B] [--runs N] [--threads T]',
+    summary: 'time model runs; the last line is JSON',
+    options: {
+      model: modelOpt,
+      batch: { type: 'string', value: 'B', help: 'images per run (default 1)' },
+      runs: { type: 'string', value: 'N', help: 'timed runs (default 5)' },
+      threads: { type: 'string', value: 'T', help: 'onnxruntime intra-op threads' },
+    },
+  },
+  'make-dataset': {
+    usage: 'ssg make-dataset --out DIR --count N --size S [--seed K] [--threads T]',
+    summary: 'draw N cartoon faces (facesjs, seeded) with per-pixel part labels, for training',
+    options: {
+      out: { type: 'string', value: 'DIR', help: 'new directory: images/, labels/, dataset.json, contact-sheet.png', required: true },
+      count: { type: 'string', value: 'N', help: 'number of faces', required: true },
+      size: { type: 'string', value: 'S', help: 'side in pixels (16..1024)', required: true },
+      seed: { type: 'string', value: 'K', help: 'dataset seed (default 1); the same seed gives the same files' },
+      threads: { type: 'string', value: 'T', help: 'worker threads (default: one per core)' },
+    },
+  },
+  train: {
+    usage: 'ssg train --data DIR --out DIR [--size 64|32] [--mode recon|gan] [--kimg K] [--resume CKPT]',
+    summary: 'train a SemanticStyleGAN generator on a make-dataset directory (PyTorch, Debian python3-torch)',
+    options: {
+      data: { type: 'string', value: 'DIR', help: 'a make-dataset directory', required: true },
+      out: { type: 'string', value: 'DIR', help: 'run directory: latest.pt, sample sheets, train-log.jsonl', required: true },
+      size: { type: 'string', value: 'S', help: '64 (cartoon64, default) or 32 (tiny)' },
+      preset: { type: 'string', value: 'NAME', help: 'cartoon64, cartoon64-gan or tiny (overrides --size)' },
+      mode: { type: 'string', value: 'MODE', help: 'recon (default: one learned code per image, fast on CPU) or gan (the paper)' },
+      kimg: { type: 'string', value: 'K', help: 'train until K thousand images have been seen' },
+      batch: { type: 'string', value: 'B', help: 'batch size (default 16)' },
+      resume: { type: 'string', value: 'CKPT', help: 'continue a run from its latest.pt' },
+      'max-images': { type: 'string', value: 'N', help: 'use the first N images of the dataset' },
+      bf16: { type: 'boolean', help: 'bfloat16 autocast (fast on CPUs with AVX-512 BF16)' },
+      threads: { type: 'string', value: 'T', help: 'torch threads (default 2)' },
+      seed: { type: 'string', value: 'N', help: 'random seed (default 0)' },
+      'log-every': { type: 'string', value: 'STEPS', help: 'progress line every STEPS steps' },
+      'sheet-every': { type: 'string', value: 'KIMG', help: 'sample sheet every KIMG' },
+      'ckpt-every': { type: 'string', value: 'KIMG', help: 'checkpoint every KIMG' },
+      'd-base': { type: 'string', value: 'C', help: 'discriminator width (gan mode)' },
+    },
+    notes: ['Ctrl-C stops after the current step and saves a resumable checkpoint.'],
+  },
+  finetune: {
+    usage: 'ssg finetune --from CKPT --images DIR --out DIR [--kimg K] [--batch B] [--resume CKPT]',
+    summary: 'fine-tune a checkpoint on images without masks (image-only discriminator)',
+    options: {
+      from: { type: 'string', value: 'CKPT', help: 'checkpoint to start from', required: true },
+      images: { type: 'string', value: 'DIR', help: 'folder of PNG/JPEG images (or a dataset with images/)', required: true },
+      out: { type: 'string', value: 'DIR', help: 'run directory', required: true },
+      kimg: { type: 'string', value: 'K', help: 'thousands of images to train on (default 20)' },
+      batch: { type: 'string', value: 'B', help: 'batch size (default 8)' },
+      resume: { type: 'string', value: 'CKPT', help: 'continue a fine-tuning run' },
+      'max-images': { type: 'string', value: 'N', help: 'use the first N images' },
+      bf16: { type: 'boolean', help: 'bfloat16 autocast' },
+      threads: { type: 'string', value: 'T', help: 'torch threads' },
+      seed: { type: 'string', value: 'N', help: 'random seed' },
+      'log-every': { type: 'string', value: 'STEPS', help: 'progress line every STEPS steps' },
+      'sheet-every': { type: 'string', value: 'KIMG', help: 'sample sheet every KIMG' },
+      'ckpt-every': { type: 'string', value: 'KIMG', help: 'checkpoint every KIMG' },
+      'd-base': { type: 'string', value: 'C', help: 'discriminator width' },
+    },
+  },
+  'export-model': {
+    usage: 'ssg export-model --from CKPT --out MODEL_DIR [--name NAME] [--description TEXT] [--ema] [--force]',
+    summary: 'make a served model directory from a training checkpoint',
+    options: {
+      from: { type: 'string', value: 'CKPT', help: 'training checkpoint (latest.pt)', required: true },
+      out: { type: 'string', value: 'DIR', help: 'model directory to write', required: true },
+      name: { type: 'string', value: 'NAME', help: 'display name' },
+      description: { type: 'string', value: 'TEXT', help: 'how it was trained (default: from the checkpoint)' },
+      ema: { type: 'boolean', help: 'export the EMA generator instead of the trained one' },
+      force: { type: 'boolean', help: 'replace an existing model directory' },
+    },
+    notes: ['A reconstruction-trained checkpoint gets a mapping fitted to its learned codes.'],
+  },
+};
+
+/** Commands with sub-commands (`ssg token create`). */
+export const GROUPS: Record<string, string[]> = {
+  token: ['token create', 'token list', 'token revoke'],
+};
+
+export function overview(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  const lines = names.map((n) => `  ${n.padEnd(width)}${COMMANDS[n].summary}`);
+  return `usage: ssg <command> [options]\n\n${lines.join('\n')}\n\nssg <command> --help (or ssg help <command>) shows a command's options.\n`;
+}
+
+export function commandHelp(name: string): string {
+  const spec = COMMANDS[name];
+  const opts = Object.entries(spec.options).map(([flag, o]) => {
+    const left = `--${flag}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
+    return [left, `${o.help}${o.required ? ' (required)' : ''}`];
+  });
+  opts.push(['-h, --help', 'show this help']);
+  const width = Math.max(...opts.map(([l]) => l.length)) + 2;
+  const body = opts.map(([l, r]) => `  ${l.padEnd(width)}${r}`).join('\n');
+  const notes = spec.notes?.length ? `\n\n${spec.notes.join('\n')}` : '';
+  return `usage: ${spec.usage}\n\n${spec.summary}\n\noptions:\n${body}${notes}\n`;
+}
+
+export function groupHelp(group: string): string {
+  const subs = GROUPS[group];
+  const width = Math.max(...subs.map((n) => n.length)) + 2;
+  return `usage: ssg ${group} <${subs.map((s) => s.split(' ')[1]).join('|')}> [options]\n\n${subs
+    .map((s) => `  ${s.padEnd(width)}${COMMANDS[s].summary}`)
+    .join('\n')}\n\nssg ${group} <sub-command> --help shows its options.\n`;
+}

@@ -1,0 +1,62 @@
+// Runs the real `ssg` command (node bin/ssg.js) as a script outside the project would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../src/paths.ts';
+
+export const SSG = path.join(PROJECT_ROOT, 'bin', 'ssg.js');
+
+export interface SsgResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function ssg(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<SsgResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SSG, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts a long-running `ssg` command and resolves once its output matches `ready`. */
+export function ssgUntil(
+  args: string[],
+  ready: RegExp,
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
+  const child = spawn(process.execPath, [SSG, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ssg ${args.join(' ')}: no ${ready} after ${opts.timeoutMs ?? 120_000} ms:\n${out}`));
+    }, opts.timeoutMs ?? 120_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, match: m, output: () => out });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ssg ${args.join(' ')} exited ${code}:\n${out}`));
+    });
+  });
+}
+
+/** SIGTERM, and the exit code. */
+export function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
