@@ -30,8 +30,9 @@ const RUN: Record<string, Command> = {
     console.log(
       `worker: ${config.runWorker ? `in this process (concurrency ${config.workerConcurrency})` : 'off (SSG_WORKER=0)'}`,
     );
-    console.log(`ssg-studio is ready: ${app.url}/graphql`);
+    // Handlers first: a supervisor may signal as soon as it reads the ready line.
     onShutdown(() => app.stop());
+    console.log(`ssg-studio is ready: ${app.url}/graphql`);
   },
 
   async worker() {
@@ -43,11 +44,11 @@ const RUN: Record<string, Command> = {
     const opened = await openContext(config, log);
     console.log(`database: ${opened.database.description}`);
     const worker = await startWorker(opened.ctx, { concurrency: config.workerConcurrency });
-    console.log(`ssg-studio worker running (concurrency ${config.workerConcurrency})`);
     onShutdown(async () => {
       await worker.stop();
       await opened.close();
     });
+    console.log(`ssg-studio worker running (concurrency ${config.workerConcurrency})`);
   },
 
   async migrate() {
