@@ -7,7 +7,7 @@ import { editSelect, type EditRecord, type FaceRecord, type JobRecord, type Proj
 import type { Principal } from './tokens.ts';
 import { requireId, requireName } from './validate.ts';
 
-type Runtime = NonNullable<ReturnType<AppContext['models']['get']>>;
+export type Runtime = NonNullable<ReturnType<AppContext['models']['get']>>;
 
 /** The loaded runtime of a model, or MODEL_UNAVAILABLE when this process does not serve it. */
 export function modelRuntime(app: AppContext, modelId: string): Runtime {

@@ -6,10 +6,8 @@ import { ErrorCode } from '../domain/errors.ts';
 import type { Principal } from '../domain/tokens.ts';
 import { isUuid } from '../domain/validate.ts';
 import { latentNpy } from '../resolvers/resolvers.ts';
+import { LATENT_ROUTE, RENDER_ROUTE } from './routes.ts';
 import { sendError } from './util.ts';
-
-const RENDER_ROUTE = /^\/renders\/([^/]+)\/(image\.png|segmentation\.png|depth\/([^/]+)\.png)$/;
-const LATENT_ROUTE = /^\/edits\/([^/]+)\/latent\.npy$/;
 
 export const CACHE_IMMUTABLE = 'private, max-age=31536000, immutable';
 

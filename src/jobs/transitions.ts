@@ -5,11 +5,12 @@
 //                  |  ^       |----> FAILED
 //                  |  '-------'      (retry, release, sweep: back to QUEUED)
 //                  '-> CANCELLED
-import type { JobStatus } from '../generated/prisma/enums.ts';
+import { JobStatus } from '../generated/prisma/enums.ts';
 
-export type { JobStatus };
+export { JobStatus };
 
-export const JOB_STATUSES: readonly JobStatus[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+/** Every status, in the schema's order (prisma/schema.prisma is the one list). */
+export const JOB_STATUSES: readonly JobStatus[] = Object.values(JobStatus);
 
 export const JOB_TRANSITIONS = {
   /** A worker takes the job (RUNNING again: its previous worker was presumed dead). */
