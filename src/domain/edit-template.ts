@@ -73,10 +73,14 @@ export interface LatentInput {
   selection: (ComponentSelection & { names: string[] }) | undefined;
 }
 
-export interface LatentEdit<P> {
-  operation: EditOperation;
+/** The face an operation edits, as the input names it. */
+export interface EditTarget {
   faceId: string;
+  /** Fail with CONFLICT unless the face's head is this edit. */
   expectedHeadId?: string | null;
+}
+
+export interface LatentEdit<P> {
   /** Another face whose head the operation reads (same model required); `field` names it in errors. */
   other?: { faceId: string; field: string; sameFaceMessage?: string; otherModelMessage: string };
   /** Components the operation touches (names of the model, plus "coarse"), and which codes. */
@@ -94,11 +98,13 @@ export interface LatentEdit<P> {
 export async function editFace<P = undefined>(
   app: AppContext,
   principal: Principal,
+  operation: EditOperation,
+  target: EditTarget,
   op: LatentEdit<P>,
 ): Promise<EditResult> {
-  const faceId = requireId('face', op.faceId);
+  const faceId = requireId('face', target.faceId);
   const otherId = op.other ? requireId('face', op.other.faceId) : undefined;
-  const expected = parseExpectedHead(op.expectedHeadId);
+  const expected = parseExpectedHead(target.expectedHeadId);
   const found = await findFaces(app, principal, otherId ? [faceId, otherId] : [faceId]);
   const { project } = found[0]!;
   if (op.other && otherId) {
@@ -115,14 +121,8 @@ export async function editFace<P = undefined>(
     const input = { layout: runtime.info.layout, runtime, head: mine!.latent, other, selection };
     const { latent, params } = op.apply(input, prepared);
     checkLatent(latent, runtime.info);
-    const author = principal.tokenId;
-    return appendEdit(tx, locked, {
-      authorTokenId: author,
-      modelId: project.modelId,
-      operation: op.operation,
-      params,
-      latent,
-    });
+    const edit = { authorTokenId: principal.tokenId, modelId: project.modelId, operation, params, latent };
+    return appendEdit(tx, locked, edit);
   });
 }
 

@@ -11,7 +11,14 @@ import {
 } from '../inference/latent.ts';
 import { latentFromNpy } from '../inference/npy.ts';
 import { resolveComponents, type ComponentPart } from './components.ts';
-import { checkLatent, createRootEdit, editFace, moveFaceHead, type EditResult } from './edit-template.ts';
+import {
+  checkLatent,
+  createRootEdit,
+  editFace,
+  moveFaceHead,
+  type EditResult,
+  type EditTarget,
+} from './edit-template.ts';
 import { ErrorCode, appError, badInput } from './errors.ts';
 import { findEdit, findFace, findJob, findProject, modelRuntime } from './queries.ts';
 import type { FaceRecord, JobRecord } from './records.ts';
@@ -93,19 +100,17 @@ export async function importFace(app: AppContext, principal: Principal, input: I
 interface ComponentsInput {
   components: string[];
   part: ComponentPart;
-  expectedHeadId?: string | null;
 }
 
 export interface SwapComponentsInput extends ComponentsInput {
   targetFaceId: string;
   sourceFaceId: string;
+  expectedHeadId?: string | null;
 }
 
 export function swapFaceComponents(app: AppContext, principal: Principal, input: SwapComponentsInput) {
-  return editFace(app, principal, {
-    operation: 'SWAP',
-    faceId: input.targetFaceId,
-    expectedHeadId: input.expectedHeadId,
+  const target = { faceId: input.targetFaceId, expectedHeadId: input.expectedHeadId };
+  return editFace(app, principal, 'SWAP', target, {
     other: {
       faceId: input.sourceFaceId,
       field: 'sourceFaceId',
@@ -125,8 +130,7 @@ export function swapFaceComponents(app: AppContext, principal: Principal, input:
   });
 }
 
-export interface ResampleComponentsInput extends ComponentsInput {
-  faceId: string;
+export interface ResampleComponentsInput extends ComponentsInput, EditTarget {
   seed?: number | null;
   truncation?: number | null;
 }
@@ -134,10 +138,7 @@ export interface ResampleComponentsInput extends ComponentsInput {
 export function resampleFaceComponents(app: AppContext, principal: Principal, input: ResampleComponentsInput) {
   const seed = seedOrRandom(input.seed);
   const truncation = truncationOrDefault(input.truncation);
-  return editFace(app, principal, {
-    operation: 'RESAMPLE',
-    faceId: input.faceId,
-    expectedHeadId: input.expectedHeadId,
+  return editFace(app, principal, 'RESAMPLE', input, {
     select: input,
     // Fresh codes from mapping(z(seed)); the listed components take them (same as a swap from them).
     prepare: (runtime) => runtime.sample(seed, truncation),
@@ -148,18 +149,14 @@ export function resampleFaceComponents(app: AppContext, principal: Principal, in
   });
 }
 
-export interface InterpolateComponentsInput extends ComponentsInput {
-  faceId: string;
+export interface InterpolateComponentsInput extends ComponentsInput, EditTarget {
   otherFaceId: string;
   t: number;
 }
 
 export function interpolateFaceComponents(app: AppContext, principal: Principal, input: InterpolateComponentsInput) {
   const t = requireFinite(input.t, 't', ...T_RANGE);
-  return editFace(app, principal, {
-    operation: 'INTERPOLATE',
-    faceId: input.faceId,
-    expectedHeadId: input.expectedHeadId,
+  return editFace(app, principal, 'INTERPOLATE', input, {
     other: {
       faceId: input.otherFaceId,
       field: 'otherFaceId',
@@ -179,18 +176,13 @@ export function interpolateFaceComponents(app: AppContext, principal: Principal,
   });
 }
 
-export interface SetTruncationInput {
-  faceId: string;
+export interface SetTruncationInput extends EditTarget {
   psi: number;
-  expectedHeadId?: string | null;
 }
 
 export function setFaceTruncation(app: AppContext, principal: Principal, input: SetTruncationInput) {
   const psi = requireFinite(input.psi, 'psi', ...TRUNCATION_RANGE);
-  return editFace(app, principal, {
-    operation: 'TRUNCATE',
-    faceId: input.faceId,
-    expectedHeadId: input.expectedHeadId,
+  return editFace(app, principal, 'TRUNCATE', input, {
     apply: ({ runtime, head }) => ({ latent: truncate(head, runtime.wAvg, psi), params: { psi } }),
   });
 }

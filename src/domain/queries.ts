@@ -1,9 +1,11 @@
-// Reads, always scoped to the caller's workspace: another workspace's ids are answered as not found.
+// Reads, always scoped to the caller's workspace (scope.ts): another workspace's ids are answered as not found.
 import type { AppContext } from '../context.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { ModelInfo } from '../inference/types.ts';
 import { ErrorCode, appError, badInput, notFound } from './errors.ts';
 import { pageSize, parseIdCursor, parseSeqCursor, idCursor, seqCursor, toPage, type Page } from './pagination.ts';
 import { editSelect, type EditRecord, type FaceRecord, type JobRecord, type ProjectRecord } from './records.ts';
+import { faceInWorkspace, faceInWorkspaceSql } from './scope.ts';
 import type { Principal } from './tokens.ts';
 import { requireId, requireName } from './validate.ts';
 
@@ -58,7 +60,7 @@ export async function findFaces(
     SELECT f.id::text AS id, f."projectId"::text AS "projectId", f.name, f."headEditId"::text AS "headEditId", f."editCount",
            f."createdAt", f."updatedAt", p.name AS p_name, p."modelId" AS "p_modelId", p."createdAt" AS "p_createdAt"
     FROM "Face" f JOIN "Project" p ON p.id = f."projectId"
-    WHERE f.id = ANY (${faceIds}::uuid[]) AND p."workspaceId" = ${principal.workspaceId}::uuid`;
+    WHERE f.id = ANY (${faceIds}::uuid[]) AND ${faceInWorkspaceSql(Prisma.sql`f.id`, principal)}`;
   return faceIds.map((faceId, i) => {
     const row = rows.find((r) => r.id === faceId);
     if (!row) throw notFound('face', ids[i]!);
@@ -79,7 +81,7 @@ export async function findFaces(
 export async function findEdit(app: AppContext, principal: Principal, id: string): Promise<EditRecord> {
   const editId = requireId('edit', id);
   const edit = await app.prisma.edit.findFirst({
-    where: { id: editId, face: { project: { workspaceId: principal.workspaceId } } },
+    where: { id: editId, face: faceInWorkspace(principal) },
     select: editSelect,
   });
   if (!edit) throw notFound('edit', id);
@@ -89,7 +91,7 @@ export async function findEdit(app: AppContext, principal: Principal, id: string
 export async function findJob(app: AppContext, principal: Principal, id: string): Promise<JobRecord> {
   const jobId = requireId('job', id);
   const job = await app.prisma.inferenceJob.findFirst({
-    where: { id: jobId, face: { project: { workspaceId: principal.workspaceId } } },
+    where: { id: jobId, face: faceInWorkspace(principal) },
   });
   if (!job) throw notFound('job', id);
   return job;
@@ -104,7 +106,7 @@ export async function editLatent(
   const editId = requireId('edit', id);
   const rows = await app.prisma.$queryRaw<{ latent: Uint8Array; modelId: string }[]>`
     SELECT e.latent, p."modelId" FROM "Edit" e JOIN "Face" f ON f.id = e."faceId" JOIN "Project" p ON p.id = f."projectId"
-    WHERE e.id = ${editId}::uuid AND p."workspaceId" = ${principal.workspaceId}::uuid`;
+    WHERE e.id = ${editId}::uuid AND ${faceInWorkspaceSql(Prisma.sql`e."faceId"`, principal)}`;
   if (!rows.length) throw notFound('edit', id);
   return rows[0];
 }
