@@ -1,7 +1,9 @@
 // Reads, always scoped to the caller's workspace (scope.ts): another workspace's ids are answered as not found.
 import type { AppContext } from '../context.ts';
+import { NOW_UTC } from '../db/clock.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { ModelInfo } from '../inference/types.ts';
+import { uuidv7 } from '../jobs/ids.ts';
 import { ErrorCode, appError, badInput, notFound } from './errors.ts';
 import { pageSize, parseIdCursor, parseSeqCursor, idCursor, seqCursor, toPage, type Page } from './pagination.ts';
 import { editSelect, type EditRecord, type FaceRecord, type JobRecord, type ProjectRecord } from './records.ts';
@@ -175,5 +177,15 @@ export async function createProject(
     const known = app.models.list().map((m) => `${m.id} (${m.name})`);
     throw badInput(`unknown model ${JSON.stringify(modelId)}; this server has: ${known.join(', ')}`, 'modelId');
   }
-  return app.prisma.project.create({ data: { name, modelId, workspaceId: principal.workspaceId } });
+  // Raw, for the database's clock: Prisma fills @default(now()) from this process's clock.
+  const rows = await app.prisma.$queryRawUnsafe<ProjectRecord[]>(
+    `INSERT INTO "Project" (id, "workspaceId", name, "modelId", "createdAt")
+     VALUES ($1::uuid, $2::uuid, $3, $4, ${NOW_UTC})
+     RETURNING id::text AS id, "workspaceId"::text AS "workspaceId", name, "modelId", "createdAt"`,
+    uuidv7(),
+    principal.workspaceId,
+    name,
+    modelId,
+  );
+  return rows[0]!;
 }

@@ -5,6 +5,7 @@
 //                  |  ^       |----> FAILED
 //                  |  '-------'      (retry, release, sweep: back to QUEUED)
 //                  '-> CANCELLED
+import { NOW_UTC } from '../db/clock.ts';
 import { JobStatus } from '../generated/prisma/enums.ts';
 
 export { JobStatus };
@@ -55,5 +56,5 @@ export function jobTransitionSql(
     RETURNING j.id, j."faceId", j."editId", j.status${returning}`;
 }
 
-/** The one clock: the database's. Prisma's `timestamp(3)` columns hold UTC. */
-export const NOW_UTC = `timezone('UTC', now())`;
+/** The one clock (src/db/clock.ts), re-exported for the job statements. */
+export { NOW_UTC };

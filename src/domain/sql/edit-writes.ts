@@ -1,6 +1,7 @@
 // The statements of the edit tree. Each write is ONE statement that also queues the render
 // (addJobSql) and announces the change with pg_notify, which PostgreSQL delivers only if the
-// transaction commits (src/jobs/events.ts). Timestamps are the database's (DB_NOW).
+// transaction commits (src/jobs/events.ts). Timestamps are the database's (NOW_UTC).
+import { NOW_UTC } from '../../db/clock.ts';
 import type { Tx } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { EditOperation, JobKind } from '../../generated/prisma/enums.ts';
@@ -9,7 +10,7 @@ import { uuidv7 } from '../../jobs/ids.ts';
 import { addJobSql } from '../../jobs/task.ts';
 import { notFound } from '../errors.ts';
 import { latentFromBytes, latentToBytes, type EditRecord, type FaceRecord, type JobRecord } from '../records.ts';
-import { DB_NOW, EDIT_COLUMNS, FACE_COLUMNS, JOB_COLUMNS, record, selectRecord } from './rows.ts';
+import { EDIT_COLUMNS, FACE_COLUMNS, JOB_COLUMNS, record, selectRecord } from './rows.ts';
 
 export interface LockedFace {
   id: string;
@@ -30,7 +31,7 @@ export async function lockFace(tx: Tx, faceId: string): Promise<LockedFace> {
 export async function insertFace(tx: Tx, projectId: string, name: string): Promise<LockedFace> {
   const id = uuidv7();
   await tx.$executeRawUnsafe(
-    `INSERT INTO "Face" (id, "projectId", name, "createdAt", "updatedAt") VALUES ($1::uuid, $2::uuid, $3, ${DB_NOW}, ${DB_NOW})`,
+    `INSERT INTO "Face" (id, "projectId", name, "createdAt", "updatedAt") VALUES ($1::uuid, $2::uuid, $3, ${NOW_UTC}, ${NOW_UTC})`,
     id,
     projectId,
     name,
@@ -68,7 +69,7 @@ function insertJobSql(p: {
   options: string;
 }) {
   return `INSERT INTO "InferenceJob" (id, kind, "faceId", "editId", "modelId", options, "createdAt", "updatedAt")
-       VALUES (${p.id}::uuid, ${p.kind}::"JobKind", ${p.faceId}::uuid, ${p.editId}::uuid, ${p.modelId}, ${p.options}::jsonb, ${DB_NOW}, ${DB_NOW})
+       VALUES (${p.id}::uuid, ${p.kind}::"JobKind", ${p.faceId}::uuid, ${p.editId}::uuid, ${p.modelId}, ${p.options}::jsonb, ${NOW_UTC}, ${NOW_UTC})
        RETURNING *`;
 }
 
@@ -121,11 +122,11 @@ export async function appendEdit(tx: Tx, locked: LockedFace, edit: NewEdit): Pro
   const rows = await tx.$queryRawUnsafe<Record<string, unknown>[]>(
     `WITH e AS (
        INSERT INTO "Edit" (id, "faceId", seq, "parentId", operation, params, latent, "authorTokenId", "createdAt")
-       VALUES ($1::uuid, $2::uuid, $3, $4::uuid, $5::"EditOperation", $6::jsonb, $7, $8::uuid, ${DB_NOW})
+       VALUES ($1::uuid, $2::uuid, $3, $4::uuid, $5::"EditOperation", $6::jsonb, $7, $8::uuid, ${NOW_UTC})
        RETURNING *),
      j AS (${insertJobSql({ id: '$9', kind: `'RENDER_EDIT'`, faceId: '$2', editId: '$1', modelId: '$10', options: `'{}'` })}),
      f AS (
-       UPDATE "Face" SET "headEditId" = $1::uuid, "editCount" = $3, "updatedAt" = ${DB_NOW}
+       UPDATE "Face" SET "headEditId" = $1::uuid, "editCount" = $3, "updatedAt" = ${NOW_UTC}
        WHERE id = $2::uuid
        RETURNING *, id AS "faceId")
      SELECT ${selectRecord('e', EDIT_COLUMNS)}, ${selectRecord('j', JOB_COLUMNS)}, ${selectRecord('f', FACE_COLUMNS)},
@@ -154,7 +155,7 @@ export async function appendEdit(tx: Tx, locked: LockedFace, edit: NewEdit): Pro
 export async function moveHead(tx: Tx, faceId: string, editId: string): Promise<FaceRecord> {
   const rows = await tx.$queryRawUnsafe<Record<string, unknown>[]>(
     `WITH f AS (
-       UPDATE "Face" SET "headEditId" = $2::uuid, "updatedAt" = ${DB_NOW} WHERE id = $1::uuid
+       UPDATE "Face" SET "headEditId" = $2::uuid, "updatedAt" = ${NOW_UTC} WHERE id = $1::uuid
        RETURNING *, id AS "faceId")
      SELECT ${selectRecord('f', FACE_COLUMNS)}, ${notifyFaceSql('f', 'HEAD_MOVED')}::text AS "faceEvent" FROM f`,
     faceId,

@@ -1,11 +1,5 @@
-// Reading records back from raw statements, and the one clock every domain timestamp comes from.
+// Reading records back from raw statements.
 import { editSelect, type EditRecord, type FaceRecord, type JobRecord } from '../records.ts';
-
-/**
- * Now, by the database's clock, as a `timestamp(3)` in UTC (how Prisma stores DateTime). Every
- * timestamp the domain writes uses it, so rows written by different processes compare correctly.
- */
-export const DB_NOW = `(statement_timestamp() AT TIME ZONE 'UTC')::timestamp(3)`;
 
 export const EDIT_COLUMNS = Object.keys(editSelect) as (keyof EditRecord)[];
 export const FACE_COLUMNS: (keyof FaceRecord)[] = [
