@@ -1,5 +1,5 @@
 // Component names (from the model's class list, plus "coarse" for the base codes) to indices.
-import type { ComponentPart, ModelInfo } from '../inference/types.ts';
+import type { ComponentPart as LatentPart, ModelInfo } from '../inference/types.ts';
 import { badInput } from './errors.ts';
 
 export const COARSE = 'coarse';
@@ -10,7 +10,16 @@ export interface ComponentSelection {
   part: ComponentPart;
 }
 
-export const PARTS: readonly ComponentPart[] = ['SHAPE', 'TEXTURE', 'BOTH'];
+/**
+ * The parts an operation can touch: the values of the runtime's `ComponentPart` type (the
+ * `satisfies` keeps the two equal), as the one value the API registers as its enum.
+ */
+export const ComponentPart = { SHAPE: 'SHAPE', TEXTURE: 'TEXTURE', BOTH: 'BOTH' } as const satisfies {
+  [P in LatentPart]: P;
+};
+export type ComponentPart = (typeof ComponentPart)[keyof typeof ComponentPart];
+
+export const PARTS: readonly ComponentPart[] = Object.values(ComponentPart);
 
 /**
  * Resolves names case-insensitively; unknown names are a BAD_USER_INPUT that names them and

@@ -1,13 +1,17 @@
-// Reads, always scoped to the caller's workspace: another workspace's ids are answered as not found.
+// Reads, always scoped to the caller's workspace (scope.ts): another workspace's ids are answered as not found.
 import type { AppContext } from '../context.ts';
+import { NOW_UTC } from '../db/clock.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { ModelInfo } from '../inference/types.ts';
+import { uuidv7 } from '../jobs/ids.ts';
 import { ErrorCode, appError, badInput, notFound } from './errors.ts';
 import { pageSize, parseIdCursor, parseSeqCursor, idCursor, seqCursor, toPage, type Page } from './pagination.ts';
 import { editSelect, type EditRecord, type FaceRecord, type JobRecord, type ProjectRecord } from './records.ts';
+import { faceInWorkspace, faceInWorkspaceSql } from './scope.ts';
 import type { Principal } from './tokens.ts';
 import { requireId, requireName } from './validate.ts';
 
-type Runtime = NonNullable<ReturnType<AppContext['models']['get']>>;
+export type Runtime = NonNullable<ReturnType<AppContext['models']['get']>>;
 
 /** The loaded runtime of a model, or MODEL_UNAVAILABLE when this process does not serve it. */
 export function modelRuntime(app: AppContext, modelId: string): Runtime {
@@ -58,7 +62,7 @@ export async function findFaces(
     SELECT f.id::text AS id, f."projectId"::text AS "projectId", f.name, f."headEditId"::text AS "headEditId", f."editCount",
            f."createdAt", f."updatedAt", p.name AS p_name, p."modelId" AS "p_modelId", p."createdAt" AS "p_createdAt"
     FROM "Face" f JOIN "Project" p ON p.id = f."projectId"
-    WHERE f.id = ANY (${faceIds}::uuid[]) AND p."workspaceId" = ${principal.workspaceId}::uuid`;
+    WHERE f.id = ANY (${faceIds}::uuid[]) AND ${faceInWorkspaceSql(Prisma.sql`f.id`, principal)}`;
   return faceIds.map((faceId, i) => {
     const row = rows.find((r) => r.id === faceId);
     if (!row) throw notFound('face', ids[i]!);
@@ -79,7 +83,7 @@ export async function findFaces(
 export async function findEdit(app: AppContext, principal: Principal, id: string): Promise<EditRecord> {
   const editId = requireId('edit', id);
   const edit = await app.prisma.edit.findFirst({
-    where: { id: editId, face: { project: { workspaceId: principal.workspaceId } } },
+    where: { id: editId, face: faceInWorkspace(principal) },
     select: editSelect,
   });
   if (!edit) throw notFound('edit', id);
@@ -89,7 +93,7 @@ export async function findEdit(app: AppContext, principal: Principal, id: string
 export async function findJob(app: AppContext, principal: Principal, id: string): Promise<JobRecord> {
   const jobId = requireId('job', id);
   const job = await app.prisma.inferenceJob.findFirst({
-    where: { id: jobId, face: { project: { workspaceId: principal.workspaceId } } },
+    where: { id: jobId, face: faceInWorkspace(principal) },
   });
   if (!job) throw notFound('job', id);
   return job;
@@ -104,7 +108,7 @@ export async function editLatent(
   const editId = requireId('edit', id);
   const rows = await app.prisma.$queryRaw<{ latent: Uint8Array; modelId: string }[]>`
     SELECT e.latent, p."modelId" FROM "Edit" e JOIN "Face" f ON f.id = e."faceId" JOIN "Project" p ON p.id = f."projectId"
-    WHERE e.id = ${editId}::uuid AND p."workspaceId" = ${principal.workspaceId}::uuid`;
+    WHERE e.id = ${editId}::uuid AND ${faceInWorkspaceSql(Prisma.sql`e."faceId"`, principal)}`;
   if (!rows.length) throw notFound('edit', id);
   return rows[0];
 }
@@ -173,5 +177,15 @@ export async function createProject(
     const known = app.models.list().map((m) => `${m.id} (${m.name})`);
     throw badInput(`unknown model ${JSON.stringify(modelId)}; this server has: ${known.join(', ')}`, 'modelId');
   }
-  return app.prisma.project.create({ data: { name, modelId, workspaceId: principal.workspaceId } });
+  // Raw, for the database's clock: Prisma fills @default(now()) from this process's clock.
+  const rows = await app.prisma.$queryRawUnsafe<ProjectRecord[]>(
+    `INSERT INTO "Project" (id, "workspaceId", name, "modelId", "createdAt")
+     VALUES ($1::uuid, $2::uuid, $3, $4, ${NOW_UTC})
+     RETURNING id::text AS id, "workspaceId"::text AS "workspaceId", name, "modelId", "createdAt"`,
+    uuidv7(),
+    principal.workspaceId,
+    name,
+    modelId,
+  );
+  return rows[0]!;
 }

@@ -38,5 +38,4 @@ export function requireSeed(seed: number, field = 'seed'): number {
   return seed;
 }
 
-export const TRUNCATION_RANGE = [0, 1.5] as const;
 export const T_RANGE = [0, 1] as const;

@@ -3,13 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { ErrorCode } from '../domain/errors.ts';
+import { faceInWorkspaceSql } from '../domain/scope.ts';
 import type { Principal } from '../domain/tokens.ts';
 import { isUuid } from '../domain/validate.ts';
 import { latentNpy } from '../resolvers/resolvers.ts';
+import { LATENT_ROUTE, RENDER_ROUTE } from './routes.ts';
 import { sendError } from './util.ts';
-
-const RENDER_ROUTE = /^\/renders\/([^/]+)\/(image\.png|segmentation\.png|depth\/([^/]+)\.png)$/;
-const LATENT_ROUTE = /^\/edits\/([^/]+)\/latent\.npy$/;
 
 export const CACHE_IMMUTABLE = 'private, max-age=31536000, immutable';
 
@@ -112,10 +111,8 @@ function readRender(
     png === null ? Prisma.sql`NULL::bytea` : Prisma.raw(png === 'image' ? 'r."imagePng"' : 'r."segmentationPng"');
   return app.prisma.$queryRaw<{ modelId: string; png: Uint8Array | null }[]>`
     SELECT r."modelId", ${column} AS png FROM "Render" r WHERE r.id = ${renderId}::uuid AND (
-      EXISTS (SELECT 1 FROM "Edit" e JOIN "Face" f ON f.id = e."faceId" JOIN "Project" p ON p.id = f."projectId"
-              WHERE e."renderId" = r.id AND p."workspaceId" = ${principal.workspaceId}::uuid)
-      OR EXISTS (SELECT 1 FROM "InferenceJob" j JOIN "Face" f ON f.id = j."faceId" JOIN "Project" p ON p.id = f."projectId"
-              WHERE j."renderId" = r.id AND p."workspaceId" = ${principal.workspaceId}::uuid))`;
+      EXISTS (SELECT 1 FROM "Edit" e WHERE e."renderId" = r.id AND ${faceInWorkspaceSql(Prisma.sql`e."faceId"`, principal)})
+      OR EXISTS (SELECT 1 FROM "InferenceJob" j WHERE j."renderId" = r.id AND ${faceInWorkspaceSql(Prisma.sql`j."faceId"`, principal)}))`;
 }
 
 const pngHeaders = (etag: string) => ({ etag, 'cache-control': CACHE_IMMUTABLE, 'content-type': 'image/png' });

@@ -24,7 +24,6 @@ export async function createJobQueue(databaseUrl: string, prisma: PrismaClient):
       if (n !== 1)
         throw new Error(`enqueue: InferenceJob ${jobId} does not exist (insert it in the same transaction first)`);
     },
-    enqueueSql: addJobSql,
     async cancel(jobId: string) {
       // Only a QUEUED job can be cancelled. A worker that already locked the queue entry but has not
       // started yet finds the row CANCELLED and drops the entry; remove_job stops any retry.

@@ -5,11 +5,13 @@
 //                  |  ^       |----> FAILED
 //                  |  '-------'      (retry, release, sweep: back to QUEUED)
 //                  '-> CANCELLED
-import type { JobStatus } from '../generated/prisma/enums.ts';
+import { NOW_UTC } from '../db/clock.ts';
+import { JobStatus } from '../generated/prisma/enums.ts';
 
-export type { JobStatus };
+export { JobStatus };
 
-export const JOB_STATUSES: readonly JobStatus[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+/** Every status, in the schema's order (prisma/schema.prisma is the one list). */
+export const JOB_STATUSES: readonly JobStatus[] = Object.values(JobStatus);
 
 export const JOB_TRANSITIONS = {
   /** A worker takes the job (RUNNING again: its previous worker was presumed dead). */
@@ -54,5 +56,5 @@ export function jobTransitionSql(
     RETURNING j.id, j."faceId", j."editId", j.status${returning}`;
 }
 
-/** The one clock: the database's. Prisma's `timestamp(3)` columns hold UTC. */
-export const NOW_UTC = `timezone('UTC', now())`;
+/** The one clock (src/db/clock.ts), re-exported for the job statements. */
+export { NOW_UTC };

@@ -11,11 +11,6 @@ export interface JobQueue {
    * back to QUEUED on a retry or a released job) is published by the job system.
    */
   enqueue(tx: Tx, jobId: string): Promise<void>;
-  /**
-   * The same as an SQL expression, for the statement that inserts the row: queues the InferenceJob
-   * row exposed as `alias` (id, attempts, "maxAttempts"); evaluates to the queue entry.
-   */
-  enqueueSql(alias: string): string;
   /** Cancels a QUEUED job (publishes JOB_UPDATED CANCELLED); returns false when it already started or ended. */
   cancel(jobId: string): Promise<boolean>;
 }

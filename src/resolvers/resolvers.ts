@@ -12,6 +12,7 @@ import {
   type ProjectRecord,
   type RenderRecord,
 } from '../domain/records.ts';
+import { renderDepthUrl, renderImageUrl, renderSegmentationUrl } from '../http/routes.ts';
 import { writeNpy } from '../inference/npy.ts';
 import type { ModelInfo } from '../inference/types.ts';
 import type { GqlContext } from './context.ts';
@@ -362,12 +363,12 @@ export async function latentNpy(ctx: Pick<GqlContext, 'app' | 'principal'>, edit
 export class RenderResolver {
   @FieldResolver(() => String, { description: 'GET with the same Authorization header.' })
   imageUrl(@Root() r: RenderRecord, @Ctx() ctx: GqlContext) {
-    return `${ctx.baseUrl}/renders/${r.id}/image.png`;
+    return renderImageUrl(ctx.baseUrl, r.id);
   }
 
   @FieldResolver(() => String)
   segmentationUrl(@Root() r: RenderRecord, @Ctx() ctx: GqlContext) {
-    return `${ctx.baseUrl}/renders/${r.id}/segmentation.png`;
+    return renderSegmentationUrl(ctx.baseUrl, r.id);
   }
 
   @FieldResolver(() => [DepthMap], { description: 'Per-component pseudo-depth maps.' })
@@ -379,7 +380,7 @@ export class RenderResolver {
       return {
         componentIndex: i,
         componentName: name,
-        url: `${ctx.baseUrl}/renders/${r.id}/depth/${encodeURIComponent(name)}.png`,
+        url: renderDepthUrl(ctx.baseUrl, r.id, name),
       };
     });
   }

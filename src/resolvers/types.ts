@@ -3,45 +3,21 @@
 // relations are field resolvers in the resolver classes.
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, GraphQLISODateTime, ID, InputType, Int, Float, ObjectType, registerEnumType } from 'type-graphql';
+import { ComponentPart } from '../domain/components.ts';
+import { EditOperation, JobKind, JobStatus } from '../generated/prisma/enums.ts';
 
-export enum ComponentPart {
-  SHAPE = 'SHAPE',
-  TEXTURE = 'TEXTURE',
-  BOTH = 'BOTH',
-}
+// One source per vocabulary: Prisma's enums (prisma/schema.prisma) and the domain's ComponentPart,
+// registered here under their own names.
 registerEnumType(ComponentPart, {
   name: 'ComponentPart',
   description: 'Which codes of a component an operation touches: its shape code, its texture code, or both.',
 });
-
-export enum EditOperation {
-  SAMPLE = 'SAMPLE',
-  IMPORT = 'IMPORT',
-  SWAP = 'SWAP',
-  RESAMPLE = 'RESAMPLE',
-  INTERPOLATE = 'INTERPOLATE',
-  TRUNCATE = 'TRUNCATE',
-}
 registerEnumType(EditOperation, { name: 'EditOperation', description: 'What produced an edit.' });
-
-export enum JobStatus {
-  QUEUED = 'QUEUED',
-  RUNNING = 'RUNNING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-}
 registerEnumType(JobStatus, { name: 'JobStatus' });
-
-export enum JobKind {
-  RENDER_EDIT = 'RENDER_EDIT',
-  RENDER_COMPOSITION = 'RENDER_COMPOSITION',
-}
 registerEnumType(JobKind, {
   name: 'JobKind',
   description: "RENDER_EDIT renders an edit's latent; RENDER_COMPOSITION is a renderFace (subset of components).",
 });
-
 export { GraphQLJSON, GraphQLISODateTime };
 
 // ---------------------------------------------------------------------------------------------
