@@ -51,7 +51,15 @@ if (process.env.DATABASE_URL) {
 }
 
 const template = `ssg_tmpl_${process.pid}`;
-const env = { ...process.env, SSG_TEST_ADMIN_URL: adminUrl, SSG_TEST_TEMPLATE_DB: template, NODE_ENV: 'test' };
+// Servers the tests start serve the seeded demo model only (fast, reproducible), unless a test says otherwise.
+const env = {
+  ...process.env,
+  SSG_TEST_ADMIN_URL: adminUrl,
+  SSG_TEST_TEMPLATE_DB: template,
+  NODE_ENV: 'test',
+  SSG_BUILTIN_MODELS_DIR: 'none',
+  SSG_DEMO_MODEL: '1',
+};
 delete env.DATABASE_URL; // tests pick their own databases
 
 let code = 1;

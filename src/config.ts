@@ -1,5 +1,6 @@
 // Every setting ssg-studio reads from the environment, in one place (the README lists them).
 import path from 'node:path';
+import { PROJECT_ROOT } from './paths.ts';
 
 export interface Config {
   /** DATABASE_URL; when absent an embedded PostgreSQL is started with its data in `dataDir`. */
@@ -12,6 +13,13 @@ export interface Config {
   host: string;
   /** SSG_MODELS_DIR (default <dataDir>/models): every sub-directory with a manifest.json is loaded. */
   modelsDir: string;
+  /**
+   * SSG_BUILTIN_MODELS_DIR (default <project>/models; "none" disables): the trained models shipped
+   * with the project; a trained one found there is the default model of new projects.
+   */
+  builtinModelsDir: string | undefined;
+  /** SSG_DEMO_MODEL (default 0): also build and serve the seeded untrained demo model (tests use it). */
+  demoModel: boolean;
   /** SSG_WORKER (default 1): run an inference worker inside the API process. */
   runWorker: boolean;
   /** SSG_WORKER_CONCURRENCY (default 8): jobs a worker runs at once (they batch together). */
@@ -42,6 +50,14 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   return n;
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'true'].includes(raw)) return true;
+  if (['0', 'false'].includes(raw)) return false;
+  throw new ConfigError(`${name}=${env[name]} must be 1 or 0`);
+}
+
 /** "cuda, cpu" -> ['cuda', 'cpu']; undefined when unset or empty. */
 export function parseExecutionProviders(value: string | undefined): string[] | undefined {
   const list = (value ?? '')
@@ -65,6 +81,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     port,
     host: env.HOST || '0.0.0.0',
     modelsDir: path.resolve(cwd, env.SSG_MODELS_DIR || path.join(dataDir, 'models')),
+    builtinModelsDir:
+      env.SSG_BUILTIN_MODELS_DIR === 'none'
+        ? undefined
+        : path.resolve(cwd, env.SSG_BUILTIN_MODELS_DIR || path.join(PROJECT_ROOT, 'models')),
+    demoModel: flag(env, 'SSG_DEMO_MODEL', false),
     runWorker: workerFlag === '1' || workerFlag === 'true',
     workerConcurrency: intFrom(env, 'SSG_WORKER_CONCURRENCY', 8, 1),
     executionProviders: parseExecutionProviders(env.SSG_EXECUTION_PROVIDERS) ?? ['cpu'],

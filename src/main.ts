@@ -39,6 +39,8 @@ export async function openContext(
     const jobs = await createJobQueue(database.url, prisma);
     const models = await ModelRegistry.open(prisma, {
       modelsDir: config.modelsDir,
+      builtinModelsDir: config.builtinModelsDir,
+      demoModel: config.demoModel,
       executionProviders: config.executionProviders,
       executionProvidersStrict: config.executionProvidersStrict,
       renders: config.runWorker,

@@ -20,7 +20,8 @@ const RUN: Record<string, Command> = {
     const { createLogger } = await import('../log.ts');
     const log = createLogger(config);
     const { DEMO_MODEL_DIR_NAME } = await import('../models/registry.ts');
-    const firstStart = !fs.existsSync(path.join(config.modelsDir, DEMO_MODEL_DIR_NAME, 'manifest.json'));
+    const firstStart =
+      config.demoModel && !fs.existsSync(path.join(config.modelsDir, DEMO_MODEL_DIR_NAME, 'manifest.json'));
     // The first start builds the demo model (tens of seconds): say so rather than sit silent.
     const app = firstStart
       ? await withProgress('first start: building the demo model, then starting', () => startApp(config, log))
@@ -107,7 +108,15 @@ const RUN: Record<string, Command> = {
 
 // Errors that describe the user's input or files (their messages name the problem); matched by
 // name so this module does not load onnxruntime just to recognise them.
-const USER_ERRORS = new Set(['TrainingSetupError', 'DatasetError', 'ModelLoadError', 'CheckpointError', 'NpyError', 'LatentError', 'TokenError']);
+const USER_ERRORS = new Set([
+  'TrainingSetupError',
+  'DatasetError',
+  'ModelLoadError',
+  'CheckpointError',
+  'NpyError',
+  'LatentError',
+  'TokenError',
+]);
 
 function describeModel(m: { name: string; resolution: number; untrained: boolean }): string {
   return `${m.name} (${m.resolution} px${m.untrained ? ', UNTRAINED demo weights' : ''})`;

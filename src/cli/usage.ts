@@ -133,7 +133,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'ssg make-dataset --out DIR --count N --size S [--seed K] [--threads T]',
     summary: 'draw N cartoon faces (facesjs, seeded) with per-pixel part labels, for training',
     options: {
-      out: { type: 'string', value: 'DIR', help: 'new directory: images/, labels/, dataset.json, contact-sheet.png', required: true },
+      out: {
+        type: 'string',
+        value: 'DIR',
+        help: 'new directory: images/, labels/, dataset.json, contact-sheet.png',
+        required: true,
+      },
       count: { type: 'string', value: 'N', help: 'number of faces', required: true },
       size: { type: 'string', value: 'S', help: 'side in pixels (16..1024)', required: true },
       seed: { type: 'string', value: 'K', help: 'dataset seed (default 1); the same seed gives the same files' },
@@ -145,10 +150,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'train a SemanticStyleGAN generator on a make-dataset directory (PyTorch, Debian python3-torch)',
     options: {
       data: { type: 'string', value: 'DIR', help: 'a make-dataset directory', required: true },
-      out: { type: 'string', value: 'DIR', help: 'run directory: latest.pt, sample sheets, train-log.jsonl', required: true },
+      out: {
+        type: 'string',
+        value: 'DIR',
+        help: 'run directory: latest.pt, sample sheets, train-log.jsonl',
+        required: true,
+      },
       size: { type: 'string', value: 'S', help: '64 (cartoon64, default) or 32 (tiny)' },
       preset: { type: 'string', value: 'NAME', help: 'cartoon64, cartoon64-gan or tiny (overrides --size)' },
-      mode: { type: 'string', value: 'MODE', help: 'recon (default: one learned code per image, fast on CPU) or gan (the paper)' },
+      mode: {
+        type: 'string',
+        value: 'MODE',
+        help: 'recon (default: one learned code per image, fast on CPU) or gan (the paper)',
+      },
       kimg: { type: 'string', value: 'K', help: 'train until K thousand images have been seen' },
       batch: { type: 'string', value: 'B', help: 'batch size (default 16)' },
       resume: { type: 'string', value: 'CKPT', help: 'continue a run from its latest.pt' },
@@ -168,7 +182,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'fine-tune a checkpoint on images without masks (image-only discriminator)',
     options: {
       from: { type: 'string', value: 'CKPT', help: 'checkpoint to start from', required: true },
-      images: { type: 'string', value: 'DIR', help: 'folder of PNG/JPEG images (or a dataset with images/)', required: true },
+      images: {
+        type: 'string',
+        value: 'DIR',
+        help: 'folder of PNG/JPEG images (or a dataset with images/)',
+        required: true,
+      },
       out: { type: 'string', value: 'DIR', help: 'run directory', required: true },
       kimg: { type: 'string', value: 'K', help: 'thousands of images to train on (default 20)' },
       batch: { type: 'string', value: 'B', help: 'batch size (default 8)' },

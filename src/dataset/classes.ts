@@ -13,7 +13,13 @@ export interface DatasetClass {
 
 export const CARTOON_CLASSES: DatasetClass[] = [
   { index: 0, name: 'background', color: [0, 0, 0], transparent: false, features: [] },
-  { index: 1, name: 'face', color: [239, 234, 90], transparent: false, features: ['head', 'eyeLine', 'smileLine', 'miscLine'] },
+  {
+    index: 1,
+    name: 'face',
+    color: [239, 234, 90],
+    transparent: false,
+    features: ['head', 'eyeLine', 'smileLine', 'miscLine'],
+  },
   { index: 2, name: 'eyes', color: [44, 105, 154], transparent: false, features: ['eye'] },
   { index: 3, name: 'eyebrows', color: [4, 139, 168], transparent: false, features: ['eyebrow'] },
   { index: 4, name: 'mouth', color: [13, 179, 158], transparent: false, features: ['mouth'] },

@@ -91,7 +91,13 @@ function recolor(group: string, code: string): string {
       .replace(/\b(fill|stroke)="([^"]*)"/g, (_, attr: string, v: string) => `${attr}="${paint(v)}"`)
       .replace(/\b(fill|stroke)\s*:\s*([^;"]+)/g, (_, attr: string, v: string) => `${attr}:${paint(v)}`)
       // Half-transparent paint still hides what is under it for labelling purposes.
-      .replace(/\b((?:fill-|stroke-)?opacity)="([^"]*)"/g, (_, a: string, v: string) => `${a}="${Number(v) > 0 ? 1 : 0}"`)
-      .replace(/\b((?:fill-|stroke-)?opacity)\s*:\s*([^;"]+)/g, (_, a: string, v: string) => `${a}:${Number(v) > 0 ? 1 : 0}`)
+      .replace(
+        /\b((?:fill-|stroke-)?opacity)="([^"]*)"/g,
+        (_, a: string, v: string) => `${a}="${Number(v) > 0 ? 1 : 0}"`,
+      )
+      .replace(
+        /\b((?:fill-|stroke-)?opacity)\s*:\s*([^;"]+)/g,
+        (_, a: string, v: string) => `${a}:${Number(v) > 0 ? 1 : 0}`,
+      )
   );
 }

@@ -52,7 +52,10 @@ export async function makeDataset(o: MakeDatasetOptions): Promise<DatasetSummary
 
   await Promise.all(
     Array.from({ length: threads }, () => {
-      const worker = new Worker(bootstrap, { eval: true, workerData: { outDir: o.outDir, size: o.size, seed: o.seed } });
+      const worker = new Worker(bootstrap, {
+        eval: true,
+        workerData: { outDir: o.outDir, size: o.size, seed: o.seed },
+      });
       return new Promise<void>((resolve, reject) => {
         const feed = () => {
           if (next >= o.count) {

@@ -172,7 +172,7 @@ export async function createProject(
   input: { name: string; modelId?: string | null },
 ): Promise<ProjectRecord> {
   const name = requireName(input.name);
-  const modelId = input.modelId ?? app.models.demoModelId;
+  const modelId = input.modelId ?? app.models.defaultModelId;
   if (!app.models.get(modelId)) {
     const known = app.models.list().map((m) => `${m.id} (${m.name})`);
     throw badInput(`unknown model ${JSON.stringify(modelId)}; this server has: ${known.join(', ')}`, 'modelId');

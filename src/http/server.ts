@@ -184,7 +184,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       checks.database = `unreachable: ${(err as Error).message}`;
     }
     const models = app.models.list();
-    checks.models = app.models.get(app.models.demoModelId) ? `ok (${models.length} loaded)` : 'not loaded';
+    checks.models = app.models.get(app.models.defaultModelId) ? `ok (${models.length} loaded)` : 'not loaded';
     return { ok: checks.database === 'ok' && checks.models.startsWith('ok'), checks };
   }
 

@@ -1,6 +1,8 @@
-// The models this process serves: the demo model (always present, built on first start) plus every
-// model directory under SSG_MODELS_DIR. Each is loaded once and recorded in the GenerativeModel
+// The models this process serves: the trained models shipped in the project's models/ folder,
+// every model directory under SSG_MODELS_DIR, and the seeded untrained demo model when asked for
+// (SSG_DEMO_MODEL=1, as the tests do) or when nothing else loads, so that a process always has one. Each is loaded once and recorded in the GenerativeModel
 // table so that projects can refer to it by id from any process.
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -12,6 +14,10 @@ export const DEMO_MODEL_DIR_NAME = 'demo';
 
 export interface RegistryOptions {
   modelsDir: string;
+  /** The project's shipped models (Config.builtinModelsDir); undefined: none. */
+  builtinModelsDir?: string;
+  /** Build and serve the demo model even when trained models are present. */
+  demoModel?: boolean;
   executionProviders: string[];
   /** Config.executionProvidersStrict: refuse to load when none of executionProviders is installed. */
   executionProvidersStrict?: boolean;
@@ -27,16 +33,20 @@ export interface RegistryOptions {
 export class ModelRegistry {
   private readonly byId = new Map<string, ModelRuntime>();
   private demoId = '';
+  private defaultId = '';
 
   private constructor(private readonly opts: RegistryOptions) {}
 
   static async open(prisma: PrismaClient, opts: RegistryOptions): Promise<ModelRegistry> {
     const registry = new ModelRegistry(opts);
     const demoDir = path.join(opts.modelsDir, DEMO_MODEL_DIR_NAME);
-    await ensureDemoModel(demoDir);
-    const dirs = (await readdir(opts.modelsDir, { withFileTypes: true }))
-      .filter((e) => e.isDirectory())
-      .map((e) => path.join(opts.modelsDir, e.name));
+    const dirs = [...(await modelDirs(opts.builtinModelsDir)), ...(await modelDirs(opts.modelsDir))].filter(
+      (d) => d !== demoDir,
+    );
+    if (opts.demoModel || dirs.length === 0) {
+      await ensureDemoModel(demoDir);
+      dirs.push(demoDir);
+    }
     for (const dir of dirs) {
       try {
         const runtime = await ModelRuntime.load(dir, {
@@ -54,6 +64,8 @@ export class ModelRegistry {
         });
         registry.byId.set(runtime.info.id, runtime);
         if (dir === demoDir) registry.demoId = runtime.info.id;
+        // New projects get the first trained model (the shipped cartoon model), else the demo.
+        if (!registry.defaultId && !runtime.info.untrained) registry.defaultId = runtime.info.id;
         opts.log.info(
           { model: runtime.info.id, dir, provider: runtime.executionProvider, untrained: runtime.info.untrained },
           `model loaded: ${runtime.info.name}`,
@@ -64,6 +76,11 @@ export class ModelRegistry {
         opts.log.error({ dir, err: (err as Error).message }, 'model directory skipped');
       }
     }
+    if (registry.byId.size === 0) {
+      await ensureDemoModel(demoDir);
+      throw new Error(`no model could be loaded from ${dirs.join(', ')}; see the log lines above`);
+    }
+    registry.defaultId ||= registry.demoId || [...registry.byId.keys()][0];
     for (const runtime of registry.byId.values()) {
       const { info } = runtime;
       const data = {
@@ -77,8 +94,14 @@ export class ModelRegistry {
     return registry;
   }
 
+  /** The seeded untrained demo model's id ('' when it is not served). */
   get demoModelId(): string {
     return this.demoId;
+  }
+
+  /** The model new projects use when they name none: the first trained model, else the demo. */
+  get defaultModelId(): string {
+    return this.defaultId;
   }
 
   list(): ModelInfo[] {
@@ -92,5 +115,18 @@ export class ModelRegistry {
 
   async close(): Promise<void> {
     await Promise.all([...this.byId.values()].map((r) => r.close()));
+  }
+}
+
+/** Sub-directories of `root` that hold a manifest.json (none when root is unset or missing). */
+async function modelDirs(root: string | undefined): Promise<string[]> {
+  if (!root) return [];
+  try {
+    const entries = await readdir(root, { withFileTypes: true });
+    const dirs = entries.filter((e) => e.isDirectory()).map((e) => path.join(root, e.name));
+    return dirs.filter((d) => existsSync(path.join(d, 'manifest.json')) || path.basename(d) === DEMO_MODEL_DIR_NAME);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
 }

@@ -81,9 +81,11 @@ async function modelById(ctx: GqlContext, modelId: string) {
 
 @Resolver()
 export class RootResolver {
-  @Query(() => [GenerativeModel], { description: 'The models this server serves (the demo model first).' })
+  @Query(() => [GenerativeModel], {
+    description: 'The models this server serves (the default model of new projects first).',
+  })
   models(@Ctx() ctx: GqlContext) {
-    const demo = ctx.app.models.demoModelId;
+    const demo = ctx.app.models.defaultModelId;
     return ctx.app.models
       .list()
       .sort((a, b) => Number(b.id === demo) - Number(a.id === demo) || a.name.localeCompare(b.name))

@@ -93,7 +93,9 @@ export const trainingCommands: Record<string, (argv: string[]) => Promise<void>>
     need(values, ['data', 'out'], 'train');
     if (values.mode !== 'recon' && values.mode !== 'gan') throw new TrainingUsageError('--mode is recon or gan');
     if (values.size && !values.preset && !PRESET_BY_SIZE[values.size])
-      throw new TrainingUsageError(`--size ${values.size}: presets exist for ${Object.keys(PRESET_BY_SIZE).join(', ')} px`);
+      throw new TrainingUsageError(
+        `--size ${values.size}: presets exist for ${Object.keys(PRESET_BY_SIZE).join(', ')} px`,
+      );
     if (!fs.existsSync(values.data!)) throw new TrainingUsageError(`--data ${values.data} does not exist`);
     const preset = values.preset ?? PRESET_BY_SIZE[values.size ?? '64'];
     const code = await runTrainingModule([

@@ -27,28 +27,32 @@ export function checkPython(python = pythonPath()): void {
 }
 
 /**
- * Runs `python -m ssg_train ARGS` with the terminal attached (progress lines pass through). Ctrl-C
- * reaches the child too (same process group): it saves a checkpoint and exits; this process waits
- * for it instead of dying first.
+ * Runs `python -m ssg_train ARGS` with the terminal's output attached (progress lines pass
+ * through). The child runs in its own process group so that a Ctrl-C (or a supervisor's SIGTERM
+ * to this process) reaches it exactly once, forwarded from here: it then saves a checkpoint and
+ * exits, and this process waits for it. The child also stops if this process disappears.
  */
 export async function runTrainingModule(args: string[], opts: { quiet?: boolean } = {}): Promise<number> {
   const python = pythonPath();
   checkPython(python);
   const child = spawn(python, ['-m', 'ssg_train', ...args], {
     cwd: TRAINING_DIR,
-    stdio: opts.quiet ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    stdio: opts.quiet ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'inherit', 'inherit'],
+    detached: true,
     env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
   });
-  const ignore = () => {};
-  process.on('SIGINT', ignore);
-  process.on('SIGTERM', ignore);
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const onInt = forward('SIGINT');
+  const onTerm = forward('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
   try {
     return await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     });
   } finally {
-    process.off('SIGINT', ignore);
-    process.off('SIGTERM', ignore);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
   }
 }

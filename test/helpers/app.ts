@@ -33,6 +33,9 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
     port: 0,
     host: '127.0.0.1',
     modelsDir: TEST_MODELS_DIR,
+    // The tests render with the seeded demo model, not the shipped trained one.
+    builtinModelsDir: undefined,
+    demoModel: true,
     logLevel: process.env.LOG_LEVEL ?? 'warn',
     ...overrides,
   };

@@ -48,9 +48,24 @@ def main(argv=None) -> int:
     e.add_argument('--out', required=True)
     e.add_argument('--description')
     e.add_argument('--ema', action='store_true', help='export g_ema instead of g')
+    v = sub.add_parser('evaluate', help='quality figures: Frechet distance, class areas, swap locality')
+    v.add_argument('--ckpt', required=True, help='a model checkpoint (export output)')
+    v.add_argument('--train-data', required=True)
+    v.add_argument('--heldout', required=True, help='a dataset made with another seed')
+    v.add_argument('--out', required=True)
+    v.add_argument('--samples', type=int, default=1000)
+    v.add_argument('--psi', type=float, default=1.0)
+    v.add_argument('--feature-images', type=int, default=5000)
+    v.add_argument('--feature-steps', type=int, default=600)
+    v.add_argument('--threads', type=int, default=2)
     o = p.parse_args(argv)
     try:
-        if o.cmd == 'export':
+        if o.cmd == 'evaluate':
+            import json
+            from . import evaluate
+            r = evaluate.run(o)
+            print(json.dumps({k: r[k] for k in ('frechet_generated_vs_heldout', 'frechet_train_vs_heldout', 'swap_locality')}, indent=2))
+        elif o.cmd == 'export':
             from . import export
             r = export.export(o.from_ckpt, o.out, o.description, o.ema)
             print(f"wrote {r['out']}: {r['args']['model_description']}")

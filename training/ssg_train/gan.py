@@ -182,7 +182,7 @@ def run(o) -> None:
     args = cfg.as_args() | {'batch': o.batch, 'lr': o.lr, 'training': tr.state({})['training']['kind'],
                             'dataset': os.path.abspath(o.images if finetune else o.data)}
     print(f'{"fine-tuning" if finetune else "training"} {cfg.size} px adversarially on {images_u8.shape[0]} images, '
-          f'batch {o.batch}, to {o.kimg} kimg (at {tr.images_seen / 1000:.1f})', flush=True)
+          f'batch {o.batch}, to {o.kimg} kimg (at {tr.images_seen / 1000:.2f} kimg)', flush=True)
     loop = TrainLoop(o.out, o.kimg, o.log_every, o.sheet_every, o.ckpt_every)
     loop.run(lambda: tr.images_seen,
              lambda: tr.train_step(images_u8, labels, o.batch, o.bf16),

@@ -34,7 +34,11 @@ class TrainLoop:
         t0, seen0 = time.time(), images_seen()
         last_ck = last_sheet = seen0
         steps = 0
+        parent = os.getppid()
         while images_seen() < self.target and not self.stop_requested:
+            if os.getppid() != parent:  # the ssg process that started us is gone
+                print('the parent process exited: stopping', flush=True)
+                break
             parts = step()
             steps += 1
             if not all(math.isfinite(v) for v in parts.values()):

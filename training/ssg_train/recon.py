@@ -157,7 +157,7 @@ def run(o) -> None:
                             'dataset_count': int(images_u8.shape[0]), 'training': 'reconstruction (GLO)'}
     loop = TrainLoop(o.out, o.kimg, o.log_every, o.sheet_every, o.ckpt_every)
     print(f'training {o.preset if not o.resume else "resumed"} by reconstruction on {images_u8.shape[0]} images of '
-          f'{cfg.size} px, batch {o.batch}, to {o.kimg} kimg (at {tr.images_seen / 1000:.1f})', flush=True)
+          f'{cfg.size} px, batch {o.batch}, to {o.kimg} kimg (at {tr.images_seen / 1000:.2f} kimg)', flush=True)
     loop.run(lambda: tr.images_seen,
              lambda: tr.train_step(images_u8, labels, o.batch, o.bf16),
              lambda: ckpt.save_atomic(tr.state(args), os.path.join(o.out, 'latest.pt')),
