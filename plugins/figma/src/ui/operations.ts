@@ -107,9 +107,45 @@ fragment(/* GraphQL */ `
   }
 `);
 fragment(/* GraphQL */ `
-  fragment PluginPageInfo on PageInfo {
-    hasNextPage
-    endCursor
+  fragment PluginProjectPage on ProjectConnection {
+    edges {
+      cursor
+      node {
+        ...PluginProjectSummary
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+`);
+fragment(/* GraphQL */ `
+  fragment PluginFacePage on FaceConnection {
+    edges {
+      cursor
+      node {
+        ...PluginFaceSummary
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+`);
+fragment(/* GraphQL */ `
+  fragment PluginEditPage on EditConnection {
+    edges {
+      cursor
+      node {
+        ...PluginEditNode
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
   }
 `);
 
@@ -139,15 +175,7 @@ export const MODELS = op<G.PluginModelsQuery, G.PluginModelsQueryVariables>(/* G
 export const PROJECTS = op<G.PluginProjectsQuery, G.PluginProjectsQueryVariables>(/* GraphQL */ `
   query PluginProjects($first: Int!, $after: String) {
     projects(first: $first, after: $after) {
-      edges {
-        cursor
-        node {
-          ...PluginProjectSummary
-        }
-      }
-      pageInfo {
-        ...PluginPageInfo
-      }
+      ...PluginProjectPage
     }
   }
 `);
@@ -169,15 +197,7 @@ export const PROJECT = op<G.PluginProjectQuery, G.PluginProjectQueryVariables>(/
         ...PluginModel
       }
       faces(first: $first) {
-        edges {
-          cursor
-          node {
-            ...PluginFaceSummary
-          }
-        }
-        pageInfo {
-          ...PluginPageInfo
-        }
+        ...PluginFacePage
       }
     }
   }
@@ -188,15 +208,7 @@ export const PROJECT_FACES = op<G.PluginProjectFacesQuery, G.PluginProjectFacesQ
     project(id: $id) {
       id
       faces(first: $first, after: $after) {
-        edges {
-          cursor
-          node {
-            ...PluginFaceSummary
-          }
-        }
-        pageInfo {
-          ...PluginPageInfo
-        }
+        ...PluginFacePage
       }
     }
   }
@@ -216,15 +228,7 @@ export const FACE = op<G.PluginFaceQuery, G.PluginFaceQueryVariables>(/* GraphQL
         ...PluginEditNode
       }
       edits(first: $first) {
-        edges {
-          cursor
-          node {
-            ...PluginEditNode
-          }
-        }
-        pageInfo {
-          ...PluginPageInfo
-        }
+        ...PluginEditPage
       }
     }
   }
@@ -235,15 +239,7 @@ export const FACE_EDITS = op<G.PluginFaceEditsQuery, G.PluginFaceEditsQueryVaria
     face(id: $id) {
       id
       edits(first: $first, after: $after) {
-        edges {
-          cursor
-          node {
-            ...PluginEditNode
-          }
-        }
-        pageInfo {
-          ...PluginPageInfo
-        }
+        ...PluginEditPage
       }
     }
   }

@@ -123,7 +123,46 @@ export type PluginEditPayloadFragment = {
   };
 };
 
-export type PluginPageInfoFragment = { hasNextPage: boolean; endCursor: string | null };
+export type PluginProjectPageFragment = {
+  edges: Array<{ cursor: string; node: { id: string; name: string; model: { id: string; name: string } } }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+};
+
+export type PluginFacePageFragment = {
+  edges: Array<{
+    cursor: string;
+    node: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+  }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+};
+
+export type PluginEditPageFragment = {
+  edges: Array<{
+    cursor: string;
+    node: {
+      params: unknown;
+      isHead: boolean;
+      id: string;
+      operation: EditOperation;
+      createdAt: string;
+      parent: { id: string } | null;
+      children: Array<{ id: string }>;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+  }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+};
 
 export type PluginModelsQueryVariables = Exact<{ [key: string]: never }>;
 
