@@ -80,7 +80,7 @@ export async function buildPlugin({ outDir, minify = true, log = console.log } =
   await writeAtomic(codeOut, code.outputFiles[0].text);
   await writeAtomic(uiOut, html);
   log(
-    `figma plugin: ${path.relative(root, codeOut)} (${code.outputFiles[0].text.length} B), ${path.relative(root, uiOut)} (${html.length} B)`,
+    `figma plugin: ${path.relative(root, codeOut)} (${Buffer.byteLength(code.outputFiles[0].text)} B), ${path.relative(root, uiOut)} (${Buffer.byteLength(html)} B)`,
   );
   return { codeFile: codeOut, uiFile: uiOut };
 }
