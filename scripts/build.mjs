@@ -2,6 +2,7 @@
 // `npm run build`: builds the Figma plugin (plugins/figma) with esbuild.
 // - src/code.ts            -> dist/code.js  (main thread, one IIFE script for Figma's sandbox)
 // - src/ui/main.ts + .css  -> inlined into dist/ui.html (Figma loads the UI as one HTML file)
+// Minified by default (Figma loads ui.html into every plugin window); --no-minify for readable output.
 // Options: --watch (rebuild on change), --check (also type-check both halves with tsc first).
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -20,7 +21,25 @@ async function writeAtomic(file, content) {
   await rename(tmp, file);
 }
 
-export async function buildPlugin({ outDir, minify = false, log = console.log } = {}) {
+/**
+ * The GraphQL documents in src/ui/operations.ts are indented for reading; the bundle gets them
+ * on one line (GraphQL has no significant whitespace outside strings, and these have none).
+ */
+const compactGraphQL = {
+  name: 'compact-graphql',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]ui[\\/]operations\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const contents = source.replace(
+        /\/\* GraphQL \*\/ `((?:[^`$]|\$(?!\{))*)`/g,
+        (_, doc) => `\`${doc.replace(/\s+/g, ' ').trim()}\``,
+      );
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+export async function buildPlugin({ outDir, minify = true, log = console.log } = {}) {
   const manifest = JSON.parse(await readFile(path.join(pluginDir, 'manifest.json'), 'utf8'));
   const codeOut = outDir ? path.join(outDir, path.basename(manifest.main)) : path.join(pluginDir, manifest.main);
   const uiOut = outDir ? path.join(outDir, path.basename(manifest.ui)) : path.join(pluginDir, manifest.ui);
@@ -42,6 +61,7 @@ export async function buildPlugin({ outDir, minify = false, log = console.log } 
     format: 'iife',
     target: 'es2020',
     platform: 'browser',
+    plugins: [compactGraphQL],
   });
   const css = await esbuild.build({
     ...common,
@@ -60,7 +80,7 @@ export async function buildPlugin({ outDir, minify = false, log = console.log } 
   await writeAtomic(codeOut, code.outputFiles[0].text);
   await writeAtomic(uiOut, html);
   log(
-    `figma plugin: ${path.relative(root, codeOut)} (${code.outputFiles[0].text.length} B), ${path.relative(root, uiOut)} (${html.length} B)`,
+    `figma plugin: ${path.relative(root, codeOut)} (${Buffer.byteLength(code.outputFiles[0].text)} B), ${path.relative(root, uiOut)} (${Buffer.byteLength(html)} B)`,
   );
   return { codeFile: codeOut, uiFile: uiOut };
 }
@@ -78,13 +98,14 @@ if (isMain) {
   const args = new Set(process.argv.slice(2));
   try {
     if (args.has('--check')) typecheck();
-    await buildPlugin({ minify: args.has('--minify') });
+    const minify = !args.has('--no-minify');
+    await buildPlugin({ minify });
     if (args.has('--watch')) {
       const { watch } = await import('node:fs');
       let timer;
       watch(srcDir, { recursive: true }, () => {
         clearTimeout(timer);
-        timer = setTimeout(() => buildPlugin().catch((err) => console.error(err.message)), 100);
+        timer = setTimeout(() => buildPlugin({ minify }).catch((err) => console.error(err.message)), 100);
       });
       console.log('watching plugins/figma/src …');
     }

@@ -56,6 +56,11 @@ type Listener = ((ev: any) => void) | null;
  * with `serve`. Every instance lands in `FakeSocket.all`.
  */
 class FakeSocket implements WebSocketLike {
+  // graphql-ws's createClient accepts only a WebSocket class with these.
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
   static all: FakeSocket[] = [];
   static script: (socket: FakeSocket, msg: any) => void = () => {};
   readyState = 0;
@@ -95,7 +100,8 @@ const job = (status: Job['status'], extra: Partial<Job> = {}): Job => ({
   status,
   error: null,
   attempts: 1,
-  render: status === 'SUCCEEDED' ? { id: 'r', width: 4, height: 4, imageUrl: '/r.png', segmentationUrl: null } : null,
+  render:
+    status === 'SUCCEEDED' ? { id: 'r', width: 4, height: 4, imageUrl: '/r.png', segmentationUrl: '/s.png' } : null,
   ...extra,
 });
 

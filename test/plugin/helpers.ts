@@ -2,6 +2,8 @@
 // and makes small PNGs.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
@@ -49,4 +51,35 @@ export function makePng(width: number, height: number, rgb: [number, number, num
     png.data[i * 4 + 3] = 255;
   }
   return new Uint8Array(PNG.sync.write(png));
+}
+
+/**
+ * A proxy in front of `target` that forwards HTTP but refuses WebSocket upgrades, like a network
+ * that blocks WebSockets. (Playwright's routeWebSocket mocks WebSocket by script injection, which
+ * does not reliably reach the plugin's sandboxed srcdoc iframe, so the real socket got through.)
+ */
+export async function webSocketRefusingProxy(target: string): Promise<{ url: string; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  server.on('upgrade', (_req, socket: Socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

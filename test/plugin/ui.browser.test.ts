@@ -17,7 +17,7 @@ import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { freePort } from '../../src/db/database.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { PROJECT_ROOT, buildPlugin } from './helpers.ts';
+import { PROJECT_ROOT, buildPlugin, webSocketRefusingProxy } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts', 'plugin');
@@ -60,12 +60,8 @@ async function startHarnessServer(): Promise<void> {
   harnessUrl = `http://127.0.0.1:${(harness.address() as AddressInfo).port}`;
 }
 
-async function openPlugin(
-  opts: { theme?: 'light' | 'dark'; clientStorage?: Record<string, unknown>; blockWebSockets?: boolean } = {},
-) {
+async function openPlugin(opts: { theme?: 'light' | 'dark'; clientStorage?: Record<string, unknown> } = {}) {
   const page = await browser.newPage({ viewport: { width: 420, height: 640 }, deviceScaleFactor: 2 });
-  // A network that refuses WebSockets: every connection is closed before it opens.
-  if (opts.blockWebSockets) await page.routeWebSocket(/./, (ws) => void ws.close({ code: 1006 }));
   const problems: string[] = [];
   // WebSockets of the page and its frames (the UI's subscriptions), with the frames they carried.
   const sockets: { url: string; received: string[]; sent: string[] }[] = [];
@@ -510,10 +506,12 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     await page.close();
   });
 
-  it('polls for progress when the network refuses WebSockets', async () => {
+  it('polls for progress when the network refuses WebSockets', async (t) => {
+    // A network that refuses WebSockets: the server reached through a proxy that drops upgrades.
+    const proxy = await webSocketRefusingProxy(app.url);
+    t.after(() => proxy.close());
     const { page, frame, problems, operations } = await openPlugin({
-      blockWebSockets: true,
-      clientStorage: { 'ssg-studio.settings': { serverUrl: app.url, token: app.token } },
+      clientStorage: { 'ssg-studio.settings': { serverUrl: proxy.url, token: app.token } },
     });
     await frame.waitForSelector('#main-view:not([hidden])');
     await frame.locator('#face-grid .tile').nth(1).click();

@@ -9,8 +9,9 @@ import {
   type WebSocketFactory,
 } from './ws.ts';
 
+import * as ops from './operations.ts';
+import type { Operation } from './operations.ts';
 import type {
-  ComponentPart,
   EditNode,
   EditPayload,
   ErrorKind,
@@ -25,6 +26,7 @@ import type {
   ProjectSummary,
   Render,
 } from './types.ts';
+import type * as G from './generated/graphql.ts';
 
 export type * from './types.ts';
 export class ApiError extends Error {
@@ -37,18 +39,6 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 }
-
-const RENDER = `id width height imageUrl segmentationUrl`;
-const JOB_BRIEF = `id status error`;
-const EDIT_SUMMARY = `id operation createdAt render { ${RENDER} } job { ${JOB_BRIEF} }`;
-const EDIT_NODE = `${EDIT_SUMMARY} params isHead parent { id } children { id }`;
-const FACE_SUMMARY = `id name head { ${EDIT_SUMMARY} }`;
-const MODEL = `id name resolution untrained components { index name transparent color }`;
-const PROJECT_SUMMARY = `id name model { id name }`;
-const JOB = `id status error attempts render { ${RENDER} }`;
-const PAYLOAD = `face { ${FACE_SUMMARY} } edit { ${EDIT_SUMMARY} } job { ${JOB} }`;
-
-const PAGE_INFO = `pageInfo { hasNextPage endCursor }`;
 
 /**
  * Page sizes. The server allows first ≤ 100 within its query cost limit (test/plugin/api.test.ts
@@ -66,8 +56,9 @@ const toPage = <T>(c: Connection<T>): Page<T> => ({
   endCursor: c.pageInfo.endCursor ?? c.edges[c.edges.length - 1]?.cursor ?? null,
 });
 
-/** The subscription behind progress: the job now, then at every change, until it ends. */
-export const JOB_SUBSCRIPTION = `subscription PluginJobUpdated($id: ID!) { jobUpdated(id: $id) { ${JOB} } }`;
+export { JOB_SUBSCRIPTION } from './operations.ts';
+
+const notFound = (message: string) => new ApiError('not-found', message, 'NOT_FOUND');
 
 function toApiError(first: GraphQLErrorLike): ApiError {
   const code = first.extensions?.code;
@@ -137,7 +128,7 @@ export class SsgClient {
     return new URL(url, `${this.serverUrl}/`).toString();
   }
 
-  async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  async request<TData, TVariables>(query: Operation<TData, TVariables>, variables: TVariables): Promise<TData> {
     let res: Response;
     try {
       res = await this.fetchImpl(`${this.serverUrl}/graphql`, {
@@ -151,7 +142,7 @@ export class SsgClient {
         `Can't reach the server at ${this.serverUrl}. Check that it is running and that the URL is right.`,
       );
     }
-    let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } | undefined;
+    let body: { data?: TData; errors?: { message: string; extensions?: { code?: string } }[] } | undefined;
     try {
       body = (await res.json()) as typeof body;
     } catch {
@@ -181,7 +172,7 @@ export class SsgClient {
   }
 
   async models(): Promise<GenerativeModel[]> {
-    return (await this.request<{ models: GenerativeModel[] }>(`query PluginModels { models { ${MODEL} } }`)).models;
+    return (await this.request(ops.MODELS, {})).models;
   }
 
   /** Every project of the workspace (all pages). */
@@ -190,10 +181,7 @@ export class SsgClient {
     let after: string | null = null;
     // Bounded, in case a server kept answering hasNextPage.
     for (let i = 0; i < 100; i++) {
-      const d: { projects: Connection<ProjectSummary> } = await this.request(
-        `query PluginProjects($first: Int!, $after: String) { projects(first: $first, after: $after) { edges { cursor node { ${PROJECT_SUMMARY} } } ${PAGE_INFO} } }`,
-        { first: PAGE_SIZES.projects, after },
-      );
+      const d: G.PluginProjectsQuery = await this.request(ops.PROJECTS, { first: PAGE_SIZES.projects, after });
       const page = toPage(d.projects);
       all.push(...page.items.filter((p) => !all.some((q) => q.id === p.id)));
       if (!page.hasNextPage || !page.endCursor) break;
@@ -203,102 +191,63 @@ export class SsgClient {
   }
 
   async createProject(name: string, modelId: string): Promise<ProjectSummary> {
-    const d = await this.request<{ createProject: ProjectSummary }>(
-      `mutation PluginCreateProject($input: CreateProjectInput!) { createProject(input: $input) { ${PROJECT_SUMMARY} } }`,
-      { input: { name, modelId } },
-    );
-    return d.createProject;
+    return (await this.request(ops.CREATE_PROJECT, { input: { name, modelId } })).createProject;
   }
 
   /** A project with the first page of its faces (more with projectFaces). */
   async project(id: string): Promise<ProjectDetail> {
-    const d = await this.request<{
-      project:
-        (Omit<ProjectDetail, 'faces' | 'hasMoreFaces' | 'facesCursor'> & { faces: Connection<FaceSummary> }) | null;
-    }>(
-      `query PluginProject($id: ID!, $first: Int!) { project(id: $id) { id name model { ${MODEL} } faces(first: $first) { edges { cursor node { ${FACE_SUMMARY} } } ${PAGE_INFO} } } }`,
-      { id, first: PAGE_SIZES.faces },
-    );
-    if (!d.project) throw new ApiError('not-found', 'That project no longer exists.', 'NOT_FOUND');
+    const d = await this.request(ops.PROJECT, { id, first: PAGE_SIZES.faces });
+    if (!d.project) throw notFound('That project no longer exists.');
     const page = toPage(d.project.faces);
     return { ...d.project, faces: page.items, hasMoreFaces: page.hasNextPage, facesCursor: page.endCursor };
   }
 
   /** The next page of a project's faces, after `after` (a cursor from the previous page). */
   async projectFaces(id: string, after: string | null): Promise<Page<FaceSummary>> {
-    const d = await this.request<{ project: { faces: Connection<FaceSummary> } | null }>(
-      `query PluginProjectFaces($id: ID!, $first: Int!, $after: String) { project(id: $id) { id faces(first: $first, after: $after) { edges { cursor node { ${FACE_SUMMARY} } } ${PAGE_INFO} } } }`,
-      { id, first: PAGE_SIZES.faces, after },
-    );
-    if (!d.project) throw new ApiError('not-found', 'That project no longer exists.', 'NOT_FOUND');
+    const d = await this.request(ops.PROJECT_FACES, { id, first: PAGE_SIZES.faces, after });
+    if (!d.project) throw notFound('That project no longer exists.');
     return toPage(d.project.faces);
   }
 
   /** A face, its head and the first page of its edits (older ones with faceEdits). */
   async face(id: string): Promise<FaceDetail> {
-    const d = await this.request<{
-      face: (Omit<FaceDetail, 'edits' | 'hasMoreEdits' | 'editsCursor'> & { edits: Connection<EditNode> }) | null;
-    }>(
-      `query PluginFace($id: ID!, $first: Int!) { face(id: $id) { id name canUndo canRedo project { id } head { ${EDIT_NODE} } edits(first: $first) { edges { cursor node { ${EDIT_NODE} } } ${PAGE_INFO} } } }`,
-      { id, first: PAGE_SIZES.edits },
-    );
-    if (!d.face) throw new ApiError('not-found', 'That face no longer exists.', 'NOT_FOUND');
+    const d = await this.request(ops.FACE, { id, first: PAGE_SIZES.edits });
+    if (!d.face) throw notFound('That face no longer exists.');
     const page = toPage(d.face.edits);
     return { ...d.face, edits: page.items, hasMoreEdits: page.hasNextPage, editsCursor: page.endCursor };
   }
 
   /** The next (older) page of a face's edits, after `after` (a cursor from the previous page). */
   async faceEdits(id: string, after: string | null): Promise<Page<EditNode>> {
-    const d = await this.request<{ face: { edits: Connection<EditNode> } | null }>(
-      `query PluginFaceEdits($id: ID!, $first: Int!, $after: String) { face(id: $id) { id edits(first: $first, after: $after) { edges { cursor node { ${EDIT_NODE} } } ${PAGE_INFO} } } }`,
-      { id, first: PAGE_SIZES.edits, after },
-    );
-    if (!d.face) throw new ApiError('not-found', 'That face no longer exists.', 'NOT_FOUND');
+    const d = await this.request(ops.FACE_EDITS, { id, first: PAGE_SIZES.edits, after });
+    if (!d.face) throw notFound('That face no longer exists.');
     return toPage(d.face.edits);
   }
 
-  async createFace(input: { projectId: string; name: string; seed: number; truncation: number }): Promise<EditPayload> {
-    const d = await this.request<{ createFace: EditPayload }>(
-      `mutation PluginCreateFace($input: CreateFaceInput!) { createFace(input: $input) { ${PAYLOAD} } }`,
-      { input },
-    );
-    return d.createFace;
+  async createFace(input: G.CreateFaceInput): Promise<EditPayload> {
+    return (await this.request(ops.CREATE_FACE, { input })).createFace;
   }
 
-  async swapComponents(input: {
-    targetFaceId: string;
-    sourceFaceId: string;
-    components: string[];
-    part: ComponentPart;
-    expectedHeadId?: string;
-  }): Promise<EditPayload> {
-    const d = await this.request<{ swapComponents: EditPayload }>(
-      `mutation PluginSwap($input: SwapComponentsInput!) { swapComponents(input: $input) { ${PAYLOAD} } }`,
-      { input },
-    );
-    return d.swapComponents;
+  async swapComponents(input: G.SwapComponentsInput): Promise<EditPayload> {
+    return (await this.request(ops.SWAP, { input })).swapComponents;
   }
 
-  // undo/redo/revertTo take the documented arguments (faceId / editId); `expectedHeadId` is the
-  // server's optional extension that turns a move on a head someone else changed into CONFLICT.
+  // `expectedHeadId`: the server's optional guard, CONFLICT when someone else moved the head.
   async undo(faceId: string, expectedHeadId?: string): Promise<FaceSummary> {
-    const q = `mutation PluginUndo($faceId: ID!, $expectedHeadId: ID) { undo(faceId: $faceId, expectedHeadId: $expectedHeadId) { ${FACE_SUMMARY} } }`;
-    return (await this.request<{ undo: FaceSummary }>(q, { faceId, expectedHeadId })).undo;
+    return (await this.request(ops.UNDO, { faceId, expectedHeadId })).undo;
   }
 
   async redo(faceId: string, expectedHeadId?: string): Promise<FaceSummary> {
-    const q = `mutation PluginRedo($faceId: ID!, $expectedHeadId: ID) { redo(faceId: $faceId, expectedHeadId: $expectedHeadId) { ${FACE_SUMMARY} } }`;
-    return (await this.request<{ redo: FaceSummary }>(q, { faceId, expectedHeadId })).redo;
+    return (await this.request(ops.REDO, { faceId, expectedHeadId })).redo;
   }
 
   async revertTo(editId: string, faceId?: string, expectedHeadId?: string): Promise<FaceSummary> {
-    const q = `mutation PluginRevert($editId: ID!, $faceId: ID, $expectedHeadId: ID) { revertTo(editId: $editId, faceId: $faceId, expectedHeadId: $expectedHeadId) { ${FACE_SUMMARY} } }`;
-    return (await this.request<{ revertTo: FaceSummary }>(q, { editId, faceId, expectedHeadId })).revertTo;
+    return (await this.request(ops.REVERT, { editId, faceId, expectedHeadId })).revertTo;
   }
 
   async job(id: string): Promise<Job> {
-    const d = await this.request<{ job: Job | null }>(`query PluginJob($id: ID!) { job(id: $id) { ${JOB} } }`, { id });
-    if (!d.job) throw new ApiError('not-found', 'The render job disappeared from the server.', 'NOT_FOUND');
+    const d = await this.request(ops.JOB, { id });
+    if (!d.job) throw notFound('The render job disappeared from the server.');
     return d.job;
   }
 
@@ -358,8 +307,8 @@ export class SsgClient {
         else if (Date.now() > deadline)
           finish(() => reject(new ApiError('job', 'The render is taking too long; try again later.')));
       }, 250);
-      stop = ws.subscribe<{ jobUpdated: Job }>(
-        JOB_SUBSCRIPTION,
+      stop = ws.subscribe<G.PluginJobUpdatedSubscription>(
+        ops.JOB_SUBSCRIPTION,
         { id },
         {
           next: (result) => {

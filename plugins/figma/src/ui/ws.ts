@@ -1,14 +1,9 @@
-// A small GraphQL over WebSocket client (the graphql-ws "graphql-transport-ws" protocol) on the
-// browser's WebSocket, for subscriptions (render progress). One connection is shared by all
-// subscriptions, opened on the first one and closed after a while without any.
-//
-// Protocol: → connection_init {payload: connectionParams}  ← connection_ack
-//           → subscribe {id, payload: {query, variables}}   ← next {id, payload: ExecutionResult}*
-//           ← complete {id} | ← error {id, payload: GraphQLError[]}   → complete {id} to stop early
-//           ← ping → pong (and pong is ignored).
-// A connection that fails before connection_ack (blocked by the network, refused, no answer)
-// rejects with WsUnavailable and the client stays "unavailable" for a while, so callers fall back
-// to polling right away instead of waiting for every new attempt to fail.
+// Subscriptions (render progress) over graphql-ws's own client. What this module adds is the
+// fall-back policy: one connection shared by all subscriptions, opened on the first one, closed
+// after a while without any; a connection that fails before connection_ack (blocked, refused, no
+// answer) makes the client "unavailable" for a while, so callers poll right away instead of
+// waiting for every new attempt to fail.
+import { createClient, type Client } from 'graphql-ws';
 
 export interface GraphQLErrorLike {
   message: string;
@@ -16,7 +11,7 @@ export interface GraphQLErrorLike {
 }
 export interface ExecutionResultLike<T> {
   data?: T | null;
-  errors?: GraphQLErrorLike[];
+  errors?: readonly GraphQLErrorLike[];
 }
 
 /** The WebSocket could not be used (not connected, refused, or lost mid-subscription). */
@@ -29,7 +24,7 @@ export class WsUnavailable extends Error {
 
 /** The server refused one subscription (an `error` message): validation or limit errors. */
 export class WsOperationError extends Error {
-  constructor(readonly errors: GraphQLErrorLike[]) {
+  constructor(readonly errors: readonly GraphQLErrorLike[]) {
     super(errors[0]?.message ?? 'The subscription was refused.');
     this.name = 'WsOperationError';
   }
@@ -41,7 +36,7 @@ export interface WsSink<T> {
   complete(): void;
 }
 
-/** The part of the browser WebSocket this client uses (the `ws` package's WebSocket fits too). */
+/** The part of the browser WebSocket graphql-ws uses (the `ws` package's WebSocket fits too). */
 export interface WebSocketLike {
   readonly readyState: number;
   onopen: ((ev: unknown) => void) | null;
@@ -51,7 +46,13 @@ export interface WebSocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
-export type WebSocketFactory = new (url: string, protocol: string) => WebSocketLike;
+/** A WebSocket class; graphql-ws also requires its static CONNECTING/OPEN/CLOSING/CLOSED. */
+export type WebSocketFactory = (new (url: string, protocol: string) => WebSocketLike) & {
+  readonly CONNECTING: number;
+  readonly OPEN: number;
+  readonly CLOSING: number;
+  readonly CLOSED: number;
+};
 
 export interface WsClientOptions {
   /** Defaults to the global WebSocket; null (or no global one) means never connect. */
@@ -64,18 +65,18 @@ export interface WsClientOptions {
   retryAfterMs?: number;
 }
 
-const OPEN = 1;
+const describeClose = (err: unknown): string => {
+  const ev = err as { code?: unknown; reason?: unknown } | null;
+  if (ev && typeof ev.code === 'number') return `${ev.code}${ev.reason ? ` ${String(ev.reason)}` : ''}`;
+  return err instanceof Error ? err.message : 'error';
+};
 
 export class GraphQLWsClient {
   private readonly Impl: WebSocketFactory | null;
-  private ready: Promise<WebSocketLike> | null = null;
-  private socket: WebSocketLike | null = null;
-  private readonly sinks = new Map<string, WsSink<unknown>>();
-  private counter = 0;
+  private client: Client | null = null;
+  private active = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private failedAt = -Infinity;
-  /** Messages received from the server (all kinds); for diagnostics and tests. */
-  received = 0;
 
   constructor(
     readonly url: string,
@@ -93,122 +94,89 @@ export class GraphQLWsClient {
 
   /** Starts a subscription; returns a function that stops it (safe to call more than once). */
   subscribe<T>(query: string, variables: Record<string, unknown>, sink: WsSink<T>): () => void {
-    const id = String(++this.counter);
-    this.sinks.set(id, sink as WsSink<unknown>);
     clearTimeout(this.idleTimer);
-    this.connect().then(
-      (socket) => {
-        if (this.sinks.has(id)) socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
-      },
-      (err: WsUnavailable) => {
-        if (this.sinks.delete(id)) sink.error(err);
+    let client: Client;
+    try {
+      client = this.connect();
+    } catch (err) {
+      this.failedAt = Date.now();
+      sink.error(new WsUnavailable(`Can't open a WebSocket to ${this.url}: ${describeClose(err)}`));
+      return () => {};
+    }
+    this.active++;
+    let ended = false;
+    const end = () => {
+      if (ended) return false;
+      ended = true;
+      this.active--;
+      this.scheduleIdleClose();
+      return true;
+    };
+    const unsubscribe = client.subscribe<T>(
+      { query, variables },
+      {
+        next: (result) => sink.next(result as ExecutionResultLike<T>),
+        error: (err) => {
+          if (!end()) return;
+          // An `error` message carries the GraphQL errors; anything else is the socket failing.
+          if (Array.isArray(err)) sink.error(new WsOperationError(err as GraphQLErrorLike[]));
+          else sink.error(new WsUnavailable(`The WebSocket to ${this.url} closed (${describeClose(err)}).`));
+        },
+        complete: () => {
+          if (end()) sink.complete();
+        },
       },
     );
     return () => {
-      if (!this.sinks.delete(id)) return;
-      if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify({ id, type: 'complete' }));
-      this.scheduleIdleClose();
+      if (!end()) return;
+      unsubscribe();
     };
   }
 
-  /** Closes the connection; open subscriptions end with WsUnavailable. */
+  /** Closes the connection; open subscriptions end (complete). */
   dispose(): void {
     clearTimeout(this.idleTimer);
-    this.socket?.close(1000, 'Normal Closure');
+    const client = this.client;
+    this.client = null;
+    void client?.dispose();
+  }
+
+  private connect(): Client {
+    if (this.client) return this.client;
+    if (!this.Impl) throw new Error('WebSocket is not available here.');
+    let acked = false;
+    // Non-lazy, so the connection outlives one subscription (the next job reuses it) until our
+    // own idle close; graphql-ws's lazy-close timer would survive dispose() and hold a process open.
+    const client = createClient({
+      url: this.url,
+      webSocketImpl: this.Impl,
+      connectionParams: this.connectionParams,
+      lazy: false,
+      retryAttempts: 0,
+      connectionAckWaitTimeout: this.opts.ackTimeoutMs ?? 5_000,
+      onNonLazyError: () => {}, // reported to each subscription's sink instead
+      on: {
+        connected: () => {
+          acked = true;
+        },
+        closed: () => {
+          if (!acked) this.failedAt = Date.now();
+          // A closed client is not reused: the next subscription opens a new one. Disposed after
+          // its subscriptions heard of the close (disposing first would complete them instead).
+          if (this.client === client) this.client = null;
+          setTimeout(() => void client.dispose(), 0);
+        },
+      },
+    });
+    this.client = client;
+    return client;
   }
 
   private scheduleIdleClose(): void {
     clearTimeout(this.idleTimer);
-    if (this.sinks.size) return;
+    if (this.active || !this.client) return;
     this.idleTimer = setTimeout(() => {
-      if (!this.sinks.size) this.socket?.close(1000, 'Normal Closure');
+      if (!this.active) this.dispose();
     }, this.opts.idleCloseMs ?? 30_000);
-  }
-
-  private connect(): Promise<WebSocketLike> {
-    if (this.ready) return this.ready;
-    const Impl = this.Impl;
-    if (!Impl) return Promise.reject(new WsUnavailable('WebSocket is not available here.'));
-    const ready = new Promise<WebSocketLike>((resolve, reject) => {
-      let acked = false;
-      let socket: WebSocketLike;
-      const fail = (why: string) => {
-        this.failedAt = Date.now();
-        reject(new WsUnavailable(why));
-      };
-      try {
-        socket = new Impl(this.url, 'graphql-transport-ws');
-      } catch (err) {
-        fail(`Can't open a WebSocket to ${this.url}: ${err instanceof Error ? err.message : String(err)}`);
-        return;
-      }
-      this.socket = socket;
-      const ackTimer = setTimeout(() => {
-        if (!acked) socket.close(4408, 'Connection acknowledgement timeout');
-      }, this.opts.ackTimeoutMs ?? 5_000);
-
-      socket.onopen = () => {
-        socket.send(JSON.stringify({ type: 'connection_init', payload: this.connectionParams }));
-      };
-      socket.onerror = () => {
-        // A close event follows; handled there.
-      };
-      socket.onmessage = (ev) => {
-        this.received++;
-        let msg: { type?: string; id?: string; payload?: unknown };
-        try {
-          msg = JSON.parse(typeof ev.data === 'string' ? ev.data : String(ev.data)) as typeof msg;
-        } catch {
-          socket.close(4400, 'Invalid message received');
-          return;
-        }
-        const sink = msg.id === undefined ? undefined : this.sinks.get(msg.id);
-        switch (msg.type) {
-          case 'connection_ack':
-            acked = true;
-            clearTimeout(ackTimer);
-            resolve(socket);
-            return;
-          case 'ping':
-            socket.send(JSON.stringify({ type: 'pong' }));
-            return;
-          case 'next':
-            sink?.next(msg.payload as ExecutionResultLike<unknown>);
-            return;
-          case 'error':
-            if (sink && this.sinks.delete(msg.id!)) {
-              sink.error(new WsOperationError((msg.payload as GraphQLErrorLike[] | undefined) ?? []));
-              this.scheduleIdleClose();
-            }
-            return;
-          case 'complete':
-            if (sink && this.sinks.delete(msg.id!)) {
-              sink.complete();
-              this.scheduleIdleClose();
-            }
-            return;
-          default:
-            return;
-        }
-      };
-      socket.onclose = (ev) => {
-        clearTimeout(ackTimer);
-        clearTimeout(this.idleTimer);
-        if (this.socket === socket) this.socket = null;
-        if (this.ready === ready) this.ready = null;
-        const why = `The WebSocket to ${this.url} closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''}).`;
-        if (!acked) fail(why);
-        const lost = [...this.sinks.values()];
-        this.sinks.clear();
-        for (const sink of lost) sink.error(new WsUnavailable(why));
-      };
-    });
-    this.ready = ready;
-    // A failed connection is not reused (the next attempt opens a new one). Callers handle the
-    // rejection; this also keeps it from being reported as unhandled.
-    ready.catch(() => {
-      if (this.ready === ready) this.ready = null;
-    });
-    return ready;
   }
 }

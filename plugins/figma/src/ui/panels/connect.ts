@@ -14,6 +14,9 @@ export function showConnect(): void {
   focus('#server-token');
 }
 
+/** The connect form's values (kept in the state on every input). */
+const fieldValues = (): Settings => ({ serverUrl: get().serverUrl, token: get().token });
+
 export async function connect(settings: Settings): Promise<void> {
   clearBanner();
   let serverUrl: string;
@@ -52,7 +55,8 @@ export async function connect(settings: Settings): Promise<void> {
   } catch (err) {
     if (!(err instanceof ApiError && (err.kind === 'network' || err.kind === 'auth')))
       set({ conn: { ok: false, text: 'Not connected' } });
-    showError(err, () => void connect(settings));
+    // Retry with what the fields say now: the designer may have corrected them since.
+    showError(err, () => void connect(fieldValues()));
   } finally {
     set({ connecting: false });
   }
@@ -84,7 +88,7 @@ export function topbarView() {
 
 export function connectView() {
   const s = get();
-  const submit = () => void connect({ serverUrl: get().serverUrl, token: get().token });
+  const submit = () => void connect(fieldValues());
   return html`<section id="connect-view" class="view" aria-labelledby="connect-heading" ?hidden=${s.view !== 'connect'}>
     <h2 id="connect-heading" class="section-title">Connect to a server</h2>
     <form id="connect-form" class="stack" novalidate @submit=${preventSubmit} @keydown=${enterPressesDefault}>
