@@ -14,6 +14,7 @@ import { createGqlContext, type GqlContext } from '../resolvers/context.ts';
 import { checkLimits } from '../resolvers/limits.ts';
 import { buildAppSchema } from '../resolvers/schema.ts';
 import { isFileRoute, serveFile } from './files.ts';
+import { readiness } from './readiness.ts';
 import { BodyTooLarge, applyCors, baseUrlOf, readBody, sendError, sendJson, sendTooLarge } from './util.ts';
 
 export interface HttpServer {
@@ -98,7 +99,9 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
   const apollo = new ApolloServer<GqlContext>({
     schema,
     introspection: true,
-    csrfPrevention: true,
+    // Every operation needs the Authorization header, which no browser sends cross-site without a
+    // CORS preflight: that header is the CSRF proof, so GET queries (urql's default) pass with it.
+    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     includeStacktraceInErrorResponses: false,
     // The CLI owns SIGINT/SIGTERM and stops the whole app in order (HTTP, worker, database).
     // Apollo's own handler would stop only itself and then re-send the signal, which the CLI
@@ -131,7 +134,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     req: IncomingMessage,
     res: ServerResponse,
     url: URL,
-    principal: Principal,
+    principal: Principal | undefined,
   ): Promise<void> {
     let body: unknown;
     if (req.method === 'POST') {
@@ -163,7 +166,11 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     };
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
-      context: async () => createGqlContext(app, principal, baseUrlOf(req)),
+      // No principal: only the landing page (answered before the context is built) is served.
+      context: async () => {
+        if (!principal) throw unauthorizedHttp();
+        return createGqlContext(app, principal, baseUrlOf(req));
+      },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
@@ -173,19 +180,6 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
     }
-  }
-
-  async function ready(): Promise<{ ok: boolean; checks: Record<string, string> }> {
-    const checks: Record<string, string> = {};
-    try {
-      await app.prisma.$queryRaw`SELECT 1`;
-      checks.database = 'ok';
-    } catch (err) {
-      checks.database = `unreachable: ${(err as Error).message}`;
-    }
-    const models = app.models.list();
-    checks.models = app.models.get(app.models.defaultModelId) ? `ok (${models.length} loaded)` : 'not loaded';
-    return { ok: checks.database === 'ok' && checks.models.startsWith('ok'), checks };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -199,7 +193,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
-      const r = await ready();
+      const r = await readiness(app);
       return sendJson(res, r.ok ? 200 : 503, { status: r.ok ? 'ready' : 'not ready', ...r.checks });
     }
     if (path === '/metrics') {
@@ -222,6 +216,9 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       );
     }
     const principal = await authenticate(req.headers.authorization);
+    // The Sandbox landing page opens in a browser, which has no token yet; everything else needs one.
+    if (!principal && isGraphQL && req.method === 'GET' && wantsHtml(req))
+      return handleGraphQL(req, res, url, undefined);
     if (!principal) {
       const e = unauthenticated();
       return sendError(res, 401, ErrorCode.UNAUTHENTICATED, e.message, { 'www-authenticate': 'Bearer' });
@@ -264,4 +261,19 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
 function stripHttp(err: GraphQLError): GraphQLError {
   const { http: _http, ...extensions } = err.extensions as Record<string, unknown>;
   return new GraphQLError(err.message, { extensions });
+}
+
+/** A browser navigation (the landing page), not a GraphQL client. */
+function wantsHtml(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? '').includes('text/html') && !req.headers.authorization;
+}
+
+function unauthorizedHttp(): GraphQLError {
+  const e = unauthenticated();
+  return new GraphQLError(e.message, {
+    extensions: {
+      code: ErrorCode.UNAUTHENTICATED,
+      http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) },
+    },
+  });
 }

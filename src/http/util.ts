@@ -21,22 +21,29 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, origins: st
   res.setHeader('Access-Control-Max-Age', '600');
 }
 
+export const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
+
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
+  type = 'application/json',
 ): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': `${type}; charset=utf-8`,
     'content-length': Buffer.byteLength(text),
     ...headers,
   });
   res.end(text);
 }
 
-/** A GraphQL-shaped error body, so that GraphQL clients show the message and code. */
+/**
+ * A GraphQL-shaped error body, so that GraphQL clients show the message and code. Answered as
+ * application/graphql-response+json when the client accepts it: under the GraphQL-over-HTTP spec
+ * clients (Apollo Client 4) read the body of a non-2xx answer only with that type.
+ */
 export function sendError(
   res: ServerResponse,
   status: number,
@@ -44,7 +51,9 @@ export function sendError(
   message: string,
   headers: Record<string, string> = {},
 ): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
+  const accept = res.req?.headers.accept ?? '';
+  const type = accept.includes(GRAPHQL_RESPONSE_TYPE) ? GRAPHQL_RESPONSE_TYPE : 'application/json';
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers, type);
 }
 
 export class BodyTooLarge extends Error {}

@@ -55,6 +55,9 @@ export function queryDepth(document: DocumentNode, operationName?: string | null
 
 /** Lists cost their page size (`first`, default 20) times their items' cost. */
 const connectionEstimator: ComplexityEstimator = ({ type: parent, args, field, childComplexity }) => {
+  // Introspection costs nothing: the limits guard data, and codegen, IDEs and the Sandbox send the
+  // full introspection query (getIntrospectionQuery), whose nested type lists would count as lists.
+  if (field.name.startsWith('__') || parent.name.startsWith('__')) return 0;
   // A connection's edges/nodes are the page already counted by `first` on the connection field.
   if (parent.name.endsWith('Connection')) return 1 + childComplexity;
   if ('first' in field.args.reduce((o, a) => ({ ...o, [a.name]: true }), {} as Record<string, boolean>)) {

@@ -1,0 +1,33 @@
+// /readyz: the database answers, the demo model is loaded, and queued work has a live worker to
+// run it (an API-only process with jobs waiting and no worker seen would accept edits that never render).
+import type { AppContext } from '../context.ts';
+import { JOB_DEFAULTS } from '../jobs/config.ts';
+
+export interface Readiness {
+  ok: boolean;
+  checks: Record<string, string>;
+}
+
+export async function readiness(app: AppContext): Promise<Readiness> {
+  const checks: Record<string, string> = {};
+  let workers = 'unknown (database unreachable)';
+  try {
+    const [row] = await app.prisma.$queryRawUnsafe<{ queued: number; alive: number }[]>(
+      `SELECT (SELECT count(*)::int FROM "InferenceJob" WHERE status = 'QUEUED') AS queued,
+              (SELECT count(*)::int FROM "QueueWorker"
+                WHERE "lastSeenAt" > now() - make_interval(secs => $1)) AS alive`,
+      JOB_DEFAULTS.deadAfterMs / 1000,
+    );
+    checks.database = 'ok';
+    if (row.alive > 0) workers = `ok (${row.alive} alive)`;
+    else if (row.queued === 0) workers = 'ok (none alive, nothing queued)';
+    else workers = `${row.queued} job(s) queued and no live worker seen in ${JOB_DEFAULTS.deadAfterMs / 1000} s`;
+  } catch (err) {
+    checks.database = `unreachable: ${(err as Error).message}`;
+  }
+  const models = app.models.list();
+  checks.models = app.models.get(app.models.defaultModelId) ? `ok (${models.length} loaded)` : 'not loaded';
+  checks.workers = workers;
+  const ok = [checks.database, checks.models, checks.workers].every((c) => c.startsWith('ok'));
+  return { ok, checks };
+}
