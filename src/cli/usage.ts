@@ -32,11 +32,11 @@ const truncationOpt: OptionSpec = { type: 'string', value: 'PSI', help: 'truncat
 export const COMMANDS: Record<string, CommandSpec> = {
   start: {
     usage: 'ssg start',
-    summary: 'migrate, ensure the demo model, serve the API (and a worker unless SSG_WORKER=0)',
+    summary: 'migrate, load the models, serve the API (and a worker unless SSG_WORKER=0)',
     options: {},
     notes: [
       'Configured by environment variables: DATABASE_URL, PORT, HOST, SSG_DATA_DIR, SSG_MODELS_DIR, SSG_WORKER, ...',
-      'The first start builds the untrained demo model into $SSG_MODELS_DIR/demo.',
+      'Serves models/ (the trained cartoon model), $SSG_MODELS_DIR, and with SSG_DEMO_MODEL=1 the untrained demo model.',
     ],
   },
   worker: {
