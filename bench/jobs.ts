@@ -47,6 +47,8 @@ function startBenchApp(dbUrl: string, overrides: Partial<Config> = {}) {
     port: 0,
     host: '127.0.0.1',
     modelsDir: TEST_MODELS_DIR,
+    builtinModelsDir: undefined,
+    demoModel: true,
     logLevel: 'error',
     runWorker: false,
     ...overrides,

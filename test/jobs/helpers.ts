@@ -21,6 +21,9 @@ export async function openJobsContext(overrides: Partial<Config> = {}): Promise<
     ...loadConfig({}),
     databaseUrl: db.url,
     modelsDir: TEST_MODELS_DIR,
+    // The seeded demo model only, as in test/helpers/app.ts.
+    builtinModelsDir: undefined,
+    demoModel: true,
     logLevel: process.env.LOG_LEVEL ?? 'fatal',
     ...overrides,
   };
