@@ -5,7 +5,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DatasetError, makeDataset } from '../dataset/make-dataset.ts';
+import { COMMANDS } from '../cli/usage.ts';
 import { runTrainingModule } from './python.ts';
+
+/**
+ * A command's options, parsed with its entry in the one usage table (src/cli/usage.ts). Boolean
+ * options come back as `true` or absent; read them by truthiness.
+ */
+function parseOptions(command: string, argv: string[]): Record<string, string | undefined> {
+  const options = Object.fromEntries(
+    Object.entries(COMMANDS[command].options).map(([name, o]) => [name, { type: o.type }]),
+  );
+  return parseArgs({ args: argv, options }).values as Record<string, string | undefined>;
+}
 
 const PRESET_BY_SIZE: Record<string, string> = { '64': 'cartoon64', '32': 'tiny' };
 
@@ -32,16 +44,7 @@ function need(values: Record<string, unknown>, names: string[], cmd: string): vo
 
 export const trainingCommands: Record<string, (argv: string[]) => Promise<void>> = {
   async 'make-dataset'(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        out: { type: 'string' },
-        count: { type: 'string' },
-        size: { type: 'string' },
-        seed: { type: 'string', default: '1' },
-        threads: { type: 'string' },
-      },
-    });
+    const values = parseOptions('make-dataset', argv);
     need(values, ['out', 'count', 'size'], 'make-dataset');
     let lastPrint = 0;
     try {
@@ -49,7 +52,7 @@ export const trainingCommands: Record<string, (argv: string[]) => Promise<void>>
         outDir: values.out!,
         count: Number(values.count),
         size: Number(values.size),
-        seed: Number(values.seed),
+        seed: Number(values.seed ?? '1'),
         threads: values.threads ? Number(values.threads) : os.availableParallelism(),
         onProgress: (done, total, rate) => {
           if (Date.now() - lastPrint > 1000 || done === total) {
@@ -69,28 +72,9 @@ export const trainingCommands: Record<string, (argv: string[]) => Promise<void>>
   },
 
   async train(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' },
-        out: { type: 'string' },
-        size: { type: 'string' },
-        preset: { type: 'string' },
-        mode: { type: 'string', default: 'recon' },
-        kimg: { type: 'string' },
-        batch: { type: 'string' },
-        resume: { type: 'string' },
-        'max-images': { type: 'string' },
-        bf16: { type: 'boolean' },
-        threads: { type: 'string' },
-        seed: { type: 'string' },
-        'log-every': { type: 'string' },
-        'sheet-every': { type: 'string' },
-        'ckpt-every': { type: 'string' },
-        'd-base': { type: 'string' },
-      },
-    });
+    const values = parseOptions('train', argv);
     need(values, ['data', 'out'], 'train');
+    values.mode ??= 'recon';
     if (values.mode !== 'recon' && values.mode !== 'gan') throw new TrainingUsageError('--mode is recon or gan');
     if (values.size && !values.preset && !PRESET_BY_SIZE[values.size])
       throw new TrainingUsageError(
@@ -109,25 +93,7 @@ export const trainingCommands: Record<string, (argv: string[]) => Promise<void>>
   },
 
   async finetune(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        images: { type: 'string' },
-        out: { type: 'string' },
-        kimg: { type: 'string' },
-        batch: { type: 'string' },
-        resume: { type: 'string' },
-        'max-images': { type: 'string' },
-        bf16: { type: 'boolean' },
-        threads: { type: 'string' },
-        seed: { type: 'string' },
-        'log-every': { type: 'string' },
-        'sheet-every': { type: 'string' },
-        'ckpt-every': { type: 'string' },
-        'd-base': { type: 'string' },
-      },
-    });
+    const values = parseOptions('finetune', argv);
     need(values, ['from', 'images', 'out'], 'finetune');
     const code = await runTrainingModule([
       'finetune',
@@ -138,17 +104,7 @@ export const trainingCommands: Record<string, (argv: string[]) => Promise<void>>
   },
 
   async 'export-model'(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        out: { type: 'string' },
-        name: { type: 'string' },
-        description: { type: 'string' },
-        ema: { type: 'boolean' },
-        force: { type: 'boolean' },
-      },
-    });
+    const values = parseOptions('export-model', argv);
     need(values, ['from', 'out'], 'export-model');
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-export-'));
     try {
