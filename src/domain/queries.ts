@@ -189,3 +189,13 @@ export async function createProject(
   );
   return rows[0]!;
 }
+
+/** totalCount of the projects connection. */
+export function countProjects(app: AppContext, principal: Principal): Promise<number> {
+  return app.prisma.project.count({ where: { workspaceId: principal.workspaceId } });
+}
+
+/** totalCount of a project's faces connection. */
+export function countFaces(app: AppContext, projectId: string): Promise<number> {
+  return app.prisma.face.count({ where: { projectId } });
+}

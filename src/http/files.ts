@@ -6,7 +6,7 @@ import { ErrorCode } from '../domain/errors.ts';
 import { faceInWorkspaceSql } from '../domain/scope.ts';
 import type { Principal } from '../domain/tokens.ts';
 import { isUuid } from '../domain/validate.ts';
-import { latentNpy } from '../resolvers/resolvers.ts';
+import { latentNpy } from '../domain/latent-npy.ts';
 import { LATENT_ROUTE, RENDER_ROUTE } from './routes.ts';
 import { sendError } from './util.ts';
 
@@ -36,7 +36,7 @@ export async function serveFile(
     const id = decodeURIComponent(latent[1]);
     if (!isUuid(id)) return notFound(res, `edit ${id}`);
     try {
-      const { npy } = await latentNpy({ app, principal }, id);
+      const npy = await latentNpy(app, principal, id);
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
         'content-length': npy.length,

@@ -5,7 +5,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import type { AppContext } from '../context.ts';
 import { SDL_PATH } from '../paths.ts';
-import { resolvers } from './resolvers.ts';
+import { resolvers } from './index.ts';
 
 export const SCHEMA_FILE = SDL_PATH;
 

@@ -40,9 +40,12 @@ describe('models and projects', () => {
     const ids = [projectId];
     for (let i = 0; i < 3; i++) ids.push(await createProject(app.gql, `p${i}`));
     const page1 = await ok(
-      app.gql(`{ projects(first: 2) { edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }`),
+      app.gql(
+        `{ projects(first: 2) { totalCount edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }`,
+      ),
     );
     assert.equal(page1.projects.edges.length, 2);
+    assert.equal(page1.projects.totalCount, 4, 'totalCount counts every project, not the page');
     assert.equal(page1.projects.pageInfo.hasNextPage, true);
     assert.equal(page1.projects.edges[0].node.id, ids[3], 'newest first');
     const page2 = await ok(

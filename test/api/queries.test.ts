@@ -43,7 +43,7 @@ async function measure(query: string, variables: Record<string, unknown>) {
 
 const FACES = `query($p: ID!, $n: Int) { project(id: $p) { id name model { id name } faces(first: $n) { edges { cursor node {
   id name editCount project { id } root { id seq } head { id seq operation params parentId render { id width height imageUrl segmentationUrl } job { id status } } } }
-  pageInfo { hasNextPage endCursor } } } }`;
+  pageInfo { hasNextPage endCursor } totalCount } } }`;
 const HISTORY = `query($f: ID!, $n: Int) { face(id: $f) { id head { id } edits(first: $n) { totalCount edges { cursor node {
   id seq operation params parentId createdAt parent { id } children { id } render { id imageUrl } job { id status } } } pageInfo { hasNextPage endCursor } } } }`;
 
@@ -51,6 +51,8 @@ test('listing faces with heads, renders and jobs costs a constant number of quer
   const small = await measure(FACES, { p: projectId, n: 2 });
   const large = await measure(FACES, { p: projectId, n: 12 });
   assert.equal(large.result.project.faces.edges.length, 12);
+  assert.ok(large.result.project.faces.totalCount >= 12, 'totalCount counts the whole project');
+  assert.equal(large.result.project.faces.totalCount, small.result.project.faces.totalCount);
   assert.ok(
     large.result.project.faces.edges.every((e: any) => e.node.head.render?.imageUrl),
     'every head rendered',

@@ -1,0 +1,7 @@
+import { Field, ID, InputType } from 'type-graphql';
+
+@InputType()
+export class CreateProjectInput {
+  @Field(() => String) name!: string;
+  @Field(() => ID, { nullable: true, description: 'Defaults to the demo model.' }) modelId?: string | null;
+}

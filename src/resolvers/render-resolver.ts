@@ -1,0 +1,39 @@
+import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import * as edits from '../domain/edits.ts';
+import { modelInfo } from '../domain/queries.ts';
+import type { RenderRecord } from '../domain/records.ts';
+import { renderDepthUrl, renderImageUrl, renderSegmentationUrl } from '../http/routes.ts';
+import type { GqlContext } from './context.ts';
+import { RenderFaceInput } from './inputs/render-face-input.ts';
+import { InferenceJob } from './types/inference-job.ts';
+import { DepthMap, Render } from './types/render.ts';
+
+@Resolver(() => Render)
+export class RenderResolver {
+  @Mutation(() => InferenceJob, {
+    description: 'Renders a face (its head or one of its edits) with only the listed components; changes no history.',
+  })
+  renderFace(@Arg('input', () => RenderFaceInput) input: RenderFaceInput, @Ctx() ctx: GqlContext) {
+    return edits.renderFace(ctx.app, ctx.principal, input);
+  }
+
+  @FieldResolver(() => String, { description: 'GET with the same Authorization header.' })
+  imageUrl(@Root() r: RenderRecord, @Ctx() ctx: GqlContext) {
+    return renderImageUrl(ctx.baseUrl, r.id);
+  }
+
+  @FieldResolver(() => String)
+  segmentationUrl(@Root() r: RenderRecord, @Ctx() ctx: GqlContext) {
+    return renderSegmentationUrl(ctx.baseUrl, r.id);
+  }
+
+  @FieldResolver(() => [DepthMap], { description: 'Per-component pseudo-depth maps.' })
+  async depthUrls(@Root() r: RenderRecord, @Ctx() ctx: GqlContext) {
+    const indices = await ctx.loaders.depthComponents.load(r.id);
+    const info = modelInfo(ctx.app, r.modelId);
+    return indices.map((i) => {
+      const name = info?.components.find((c) => c.index === i)?.name ?? String(i);
+      return { componentIndex: i, componentName: name, url: renderDepthUrl(ctx.baseUrl, r.id, name) };
+    });
+  }
+}

@@ -1,0 +1,10 @@
+import { Field, GraphQLISODateTime, ID, Int, ObjectType } from 'type-graphql';
+
+@ObjectType()
+export class Face {
+  @Field(() => ID) id!: string;
+  @Field(() => String) name!: string;
+  @Field(() => Int, { description: 'Number of edits in the whole history tree.' }) editCount!: number;
+  @Field(() => GraphQLISODateTime) createdAt!: Date;
+  @Field(() => GraphQLISODateTime) updatedAt!: Date;
+}

@@ -1,0 +1,18 @@
+import { GraphQLJSON } from 'graphql-scalars';
+import { Field, GraphQLISODateTime, ID, Int, ObjectType } from 'type-graphql';
+import { JobKind, JobStatus } from './enums.ts';
+
+@ObjectType()
+export class InferenceJob {
+  @Field(() => ID) id!: string;
+  @Field(() => JobKind) kind!: JobKind;
+  @Field(() => JobStatus) status!: JobStatus;
+  @Field(() => String, { nullable: true }) error!: string | null;
+  @Field(() => Int) attempts!: number;
+  @Field(() => Int) maxAttempts!: number;
+  @Field(() => GraphQLJSON, { description: 'Render options, e.g. {"components": [0, 1, 7]} for renderFace.' })
+  options!: unknown;
+  @Field(() => GraphQLISODateTime) createdAt!: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true }) startedAt!: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) finishedAt!: Date | null;
+}

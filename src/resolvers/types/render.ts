@@ -1,0 +1,16 @@
+import { Field, GraphQLISODateTime, ID, Int, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: "One component's pseudo-depth map of a render." })
+export class DepthMap {
+  @Field(() => Int) componentIndex!: number;
+  @Field(() => String) componentName!: string;
+  @Field(() => String) url!: string;
+}
+
+@ObjectType({ description: 'Images for one latent under one model (content-addressed, immutable).' })
+export class Render {
+  @Field(() => ID) id!: string;
+  @Field(() => Int) width!: number;
+  @Field(() => Int) height!: number;
+  @Field(() => GraphQLISODateTime) createdAt!: Date;
+}
