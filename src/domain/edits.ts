@@ -19,7 +19,7 @@ import {
   type EditResult,
   type EditTarget,
 } from './edit-template.ts';
-import { ErrorCode, appError, badInput } from './errors.ts';
+import { ErrorCode, appError, badInput, faceNotReady } from './errors.ts';
 import { findEdit, findFace, findJob, findProject, modelRuntime } from './queries.ts';
 import type { FaceRecord, JobRecord } from './records.ts';
 import { newestChildOf, parentOf, queueJob } from './sql/edit-writes.ts';
@@ -246,6 +246,7 @@ export async function renderFace(app: AppContext, principal: Principal, input: R
   const faceId = requireId('face', input.faceId);
   const editId = input.editId === null || input.editId === undefined ? undefined : requireId('edit', input.editId);
   const { face, project } = await findFace(app, principal, faceId);
+  if (face.status !== 'READY') throw faceNotReady(face.id, face.status);
   const runtime = modelRuntime(app, project.modelId);
   const { components, names } = resolveComponents(runtime.info, input.components, { allowCoarse: false });
   let targetEditId = face.headEditId!;

@@ -88,7 +88,7 @@ export class RenderSource {
     return storeRender(
       this.db,
       { cacheKey, modelId: row.modelId, options, result, finish: !signal.aborted },
-      { jobId: row.id, editId: row.editId, setsEditRender: row.kind === 'RENDER_EDIT', workerId: this.workerId },
+      { jobId: row.id, editId: row.editId, setsEditRender: row.kind !== 'RENDER_COMPOSITION', workerId: this.workerId },
     );
   }
 }

@@ -2,7 +2,7 @@
 // registered with type-graphql under their own names. Import this module before using them in a type.
 import { registerEnumType } from 'type-graphql';
 import { ComponentPart } from '../../domain/components.ts';
-import { EditOperation, JobKind, JobStatus } from '../../generated/prisma/enums.ts';
+import { EditOperation, FaceStatus, JobKind, JobStatus } from '../../generated/prisma/enums.ts';
 
 registerEnumType(ComponentPart, {
   name: 'ComponentPart',
@@ -10,9 +10,15 @@ registerEnumType(ComponentPart, {
 });
 registerEnumType(EditOperation, { name: 'EditOperation', description: 'What produced an edit.' });
 registerEnumType(JobStatus, { name: 'JobStatus' });
+registerEnumType(FaceStatus, {
+  name: 'FaceStatus',
+  description: 'INVERTING while an imported image is being inverted (no edits yet); FAILED if that job failed.',
+});
 registerEnumType(JobKind, {
   name: 'JobKind',
-  description: "RENDER_EDIT renders an edit's latent; RENDER_COMPOSITION is a renderFace (subset of components).",
+  description:
+    "RENDER_EDIT renders an edit's latent; RENDER_COMPOSITION is a renderFace (subset of components); " +
+    'INVERT_IMAGE finds the latent of an imported image, then renders it.',
 });
 
-export { ComponentPart, EditOperation, JobKind, JobStatus };
+export { ComponentPart, EditOperation, FaceStatus, JobKind, JobStatus };
