@@ -9,7 +9,7 @@
 import type { AppContext } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
-import type { EditOperation } from '../generated/prisma/enums.ts';
+import type { EditOperation, FaceStatus } from '../generated/prisma/enums.ts';
 import { LatentError, checkLatent as checkModelLatent } from '../inference/latent.ts';
 import type { LatentLayout, ModelInfo } from '../inference/types.ts';
 import { requirePart, resolveComponents, type ComponentPart, type ComponentSelection } from './components.ts';
@@ -25,6 +25,7 @@ import {
   type EditResult,
   type HeadLatent,
   type LockedFace,
+  type NewEdit,
 } from './sql/edit-writes.ts';
 import type { Principal } from './tokens.ts';
 import { requireId } from './validate.ts';
@@ -192,16 +193,26 @@ function select(info: ModelInfo, names: string[], part: string): ComponentSelect
   return { components: r.components, coarse: r.coarse, part: p, names: r.names };
 }
 
+/** How a root edit differs from a plain one (importImage: a pending face and its inversion job). */
+export interface RootEditOptions {
+  status?: FaceStatus;
+  job?: NewEdit['job'];
+  /** Writes in the same transaction, before the face (e.g. the source image it refers to). */
+  before?: (tx: Tx) => Promise<void>;
+}
+
 /** A new face whose root edit holds `latent` (already checked by the caller). */
 export function createRootEdit(
   app: AppContext,
   principal: Principal,
   root: { projectId: string; modelId: string; name: string; operation: EditOperation; params: Prisma.InputJsonValue },
   latent: Float32Array,
+  options: RootEditOptions = {},
 ): Promise<EditResult> {
   return inTx(app, async (tx) => {
-    const locked = await insertFace(tx, root.projectId, root.name);
-    return appendEdit(tx, locked, { authorTokenId: principal.tokenId, ...root, latent });
+    await options.before?.(tx);
+    const locked = await insertFace(tx, root.projectId, root.name, options.status);
+    return appendEdit(tx, locked, { authorTokenId: principal.tokenId, ...root, latent, job: options.job });
   });
 }
 

@@ -21,7 +21,7 @@ import {
   type EditTarget,
   type LatentEdit,
 } from './edit-template.ts';
-import { ErrorCode, appError, badInput } from './errors.ts';
+import { ErrorCode, appError, badInput, faceNotReady } from './errors.ts';
 import { RenderQuality, requireQuality } from './render-quality.ts';
 import { findEdit, findFace, findJob, findProject, modelRuntime } from './queries.ts';
 import type { FaceRecord, JobRecord } from './records.ts';
@@ -282,6 +282,7 @@ export async function renderFace(app: AppContext, principal: Principal, input: R
   const editId = input.editId === null || input.editId === undefined ? undefined : requireId('edit', input.editId);
   const quality = requireQuality(input.quality, RenderQuality.FULL);
   const { face, project } = await findFace(app, principal, faceId);
+  if (face.status !== 'READY') throw faceNotReady(face.id, face.status);
   const runtime = modelRuntime(app, project.modelId);
   const { components, names } = resolveComponents(runtime.info, input.components, { allowCoarse: false });
   let targetEditId = face.headEditId!;

@@ -20,6 +20,14 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** latentBase64 over the limit. */
   UPLOAD_TOO_LARGE: 'UPLOAD_TOO_LARGE',
+  /** importImage: the data is not a PNG or JPEG image, or cannot be decoded. */
+  INVALID_IMAGE: 'INVALID_IMAGE',
+  /** importImage: an image format other than PNG and JPEG (GIF, WebP, HEIC, ...). */
+  UNSUPPORTED_IMAGE_FORMAT: 'UNSUPPORTED_IMAGE_FORMAT',
+  /** importImage on a model that has no image encoder. */
+  MODEL_CANNOT_INVERT: 'MODEL_CANNOT_INVERT',
+  /** The face's inversion is still running (or failed): it has no latent to edit, render or read yet. */
+  FACE_NOT_READY: 'FACE_NOT_READY',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -36,6 +44,15 @@ export const badInput = (message: string, field?: string) =>
 
 export const conflict = (message: string, extra: Record<string, unknown> = {}) =>
   appError(ErrorCode.CONFLICT, message, extra);
+
+export const faceNotReady = (faceId: string, status: string) =>
+  appError(
+    ErrorCode.FACE_NOT_READY,
+    status === 'FAILED'
+      ? `face ${faceId} has no latent: its image inversion failed (delete it and import the image again)`
+      : `face ${faceId} is still being inverted from its image; wait for its job (jobUpdated) to succeed`,
+    { faceId, status },
+  );
 
 export const unauthenticated = () =>
   appError(

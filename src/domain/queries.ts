@@ -4,7 +4,7 @@ import { NOW_UTC } from '../db/clock.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { ModelInfo } from '../inference/types.ts';
 import { uuidv7 } from '../jobs/ids.ts';
-import { ErrorCode, appError, badInput, notFound } from './errors.ts';
+import { ErrorCode, appError, badInput, faceNotReady, notFound } from './errors.ts';
 import { pageSize, parseIdCursor, parseSeqCursor, idCursor, seqCursor, toPage, type Page } from './pagination.ts';
 import { editSelect, type EditRecord, type FaceRecord, type JobRecord, type ProjectRecord } from './records.ts';
 import { faceInWorkspace, faceInWorkspaceSql } from './scope.ts';
@@ -59,7 +59,7 @@ export async function findFaces(
   const faceIds = ids.map((id) => requireId('face', id));
   // One statement for the faces and their projects (scoped to the workspace).
   const rows = await app.prisma.$queryRaw<(FaceRecord & { p_name: string; p_modelId: string; p_createdAt: Date })[]>`
-    SELECT f.id::text AS id, f."projectId"::text AS "projectId", f.name, f."headEditId"::text AS "headEditId", f."editCount",
+    SELECT f.id::text AS id, f."projectId"::text AS "projectId", f.name, f."headEditId"::text AS "headEditId", f."editCount", f.status::text AS status,
            f."createdAt", f."updatedAt", p.name AS p_name, p."modelId" AS "p_modelId", p."createdAt" AS "p_createdAt"
     FROM "Face" f JOIN "Project" p ON p.id = f."projectId"
     WHERE f.id = ANY (${faceIds}::uuid[]) AND ${faceInWorkspaceSql(Prisma.sql`f.id`, principal)}`;
@@ -106,11 +106,15 @@ export async function editLatent(
   id: string,
 ): Promise<{ latent: Uint8Array; modelId: string }> {
   const editId = requireId('edit', id);
-  const rows = await app.prisma.$queryRaw<{ latent: Uint8Array; modelId: string }[]>`
-    SELECT e.latent, p."modelId" FROM "Edit" e JOIN "Face" f ON f.id = e."faceId" JOIN "Project" p ON p.id = f."projectId"
+  const rows = await app.prisma.$queryRaw<{ latent: Uint8Array; modelId: string; faceId: string; status: string }[]>`
+    SELECT e.latent, p."modelId", f.id::text AS "faceId", f.status::text AS status
+    FROM "Edit" e JOIN "Face" f ON f.id = e."faceId" JOIN "Project" p ON p.id = f."projectId"
     WHERE e.id = ${editId}::uuid AND ${faceInWorkspaceSql(Prisma.sql`e."faceId"`, principal)}`;
   if (!rows.length) throw notFound('edit', id);
-  return rows[0];
+  const { latent, modelId, faceId, status } = rows[0]!;
+  // A face being inverted holds a placeholder latent until its job writes the found one.
+  if (status !== 'READY') throw faceNotReady(faceId, status);
+  return { latent, modelId };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // Row shapes the API reads. Listings never select the big columns (latents, PNG bytes).
-import type { EditOperation, JobKind, JobStatus } from '../generated/prisma/enums.ts';
+import type { EditOperation, FaceStatus, JobKind, JobStatus } from '../generated/prisma/enums.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 
 export const editSelect = {
@@ -32,6 +32,8 @@ export interface FaceRecord {
   name: string;
   headEditId: string | null;
   editCount: number;
+  /** INVERTING until an importImage inversion has written the root latent. */
+  status: FaceStatus;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -77,6 +79,8 @@ export interface JobRecord {
   attempts: number;
   maxAttempts: number;
   error: string | null;
+  /** 0..1 while an INVERT_IMAGE job runs. */
+  progress: number | null;
   workerId: string | null;
   renderId: string | null;
   createdAt: Date;

@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../domain/errors.ts';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** Room for importImage's largest image (MAX_IMAGE_BYTES, 8 MiB) as base64 in a JSON body. */
+export const MAX_BODY_BYTES = 12 * 1024 * 1024;
 
 export const ALLOWED_HEADERS =
   'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, if-none-match';
@@ -92,7 +93,7 @@ export function sendTooLarge(res: ServerResponse): void {
     res,
     413,
     ErrorCode.PAYLOAD_TOO_LARGE,
-    `request body over ${MAX_BODY_BYTES} bytes; send smaller requests (a latent .npy is well under 100 kB)`,
+    `request body over ${MAX_BODY_BYTES} bytes; send smaller requests (a latent .npy is well under 100 kB; importImage takes images up to 8 MiB)`,
     { connection: 'close' },
   );
 }

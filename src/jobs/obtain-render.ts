@@ -91,7 +91,7 @@ export class RenderSource {
       {
         jobId: row.id,
         editId: row.editId, // A preview is never an edit's render.
-        setsEditRender: row.kind === 'RENDER_EDIT' && options.quality !== 'PREVIEW',
+        setsEditRender: row.kind !== 'RENDER_COMPOSITION' && options.quality !== 'PREVIEW',
         workerId: this.workerId,
       },
     );

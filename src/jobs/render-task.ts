@@ -9,6 +9,7 @@ import { JobReleasedError, PermanentJobError } from './errors.ts';
 import { reportTiming, round, startTiming, type JobTiming } from './job-timing.ts';
 import type { RenderSource } from './obtain-render.ts';
 import { claimJob, type ClaimedJob } from './sql/claim.ts';
+import { invertImageJob, type InvertDeps } from './invert-image.ts';
 import { failJob } from './sql/fail.ts';
 import { finishJob } from './sql/finish.ts';
 import type { Queryable } from './sql/params.ts';
@@ -18,6 +19,8 @@ export interface RenderTaskDeps {
   db: Queryable;
   workerId: string;
   renders: RenderSource;
+  /** The loaded models (INVERT_IMAGE jobs run the model's encoder before rendering). */
+  models: InvertDeps['models'];
   /** Running jobs by id; stop() aborts them when it hands them back. */
   active: Map<string, AbortController>;
   /** TEST ONLY: hold each job this long after its claim. */
@@ -46,10 +49,16 @@ export function createRenderTask(d: RenderTaskDeps) {
       log.debug({ attempt: row.attempts, of: row.maxAttempts, editId: row.editId, model: row.modelId }, 'job started');
       if (d.testDelayMs > 0) await sleep(d.testDelayMs, undefined, { signal: abort.signal }).catch(() => {});
       if (abort.signal.aborted) throw new JobReleasedError('released');
+      if (row.kind === 'INVERT_IMAGE') row = await invertImageJob(d, row, abort.signal, log);
       const { renderId, finished } = await d.renders.obtain(row, abort.signal, timing);
       if (!finished) {
         if (!timing.renderedAt) timing.renderedAt = performance.now();
-        const target = { jobId, editId: row.editId, setsEditRender: row.kind === 'RENDER_EDIT', workerId: d.workerId };
+        const target = {
+          jobId,
+          editId: row.editId,
+          setsEditRender: row.kind !== 'RENDER_COMPOSITION',
+          workerId: d.workerId,
+        };
         await finishJob(d.db, { ...target, renderId });
       }
       timing.outcome = 'succeeded';

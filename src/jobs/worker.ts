@@ -82,6 +82,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions): Promise
     db: pool,
     workerId,
     renders: new RenderSource(pool, ctx.models, workerId),
+    models: ctx.models,
     active,
     testDelayMs: testJobDelayMs ?? (Number(process.env.SSG_TEST_JOB_DELAY_MS) || 0),
     onJobDone,

@@ -1,10 +1,12 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import * as edits from '../domain/edits.ts';
+import { importImage } from '../domain/import-image.ts';
 import * as q from '../domain/queries.ts';
 import type { FaceRecord } from '../domain/records.ts';
 import type { GqlContext } from './context.ts';
 import { CreateFaceInput } from './inputs/create-face-input.ts';
 import { ImportFaceInput } from './inputs/import-face-input.ts';
+import { ImportImageInput } from './inputs/import-image-input.ts';
 import { faceUpdates } from './subscriptions.ts';
 import { connection, EditConnection } from './types/connection.ts';
 import { Edit } from './types/edit.ts';
@@ -29,6 +31,15 @@ export class FaceResolver {
   })
   async importFace(@Arg('input', () => ImportFaceInput) input: ImportFaceInput, @Ctx() ctx: GqlContext) {
     return await edits.importFace(ctx.app, ctx.principal, input);
+  }
+
+  @Mutation(() => EditPayload, {
+    description:
+      'A new face from a PNG or JPEG: the face is INVERTING until its job (INVERT_IMAGE, with progress) has found ' +
+      "the W+ of its root edit (INVERT) with the model's encoder and rendered it; then READY.",
+  })
+  async importImage(@Arg('input', () => ImportImageInput) input: ImportImageInput, @Ctx() ctx: GqlContext) {
+    return await importImage(ctx.app, ctx.principal, input);
   }
 
   @Subscription(() => Face, {

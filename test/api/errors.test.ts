@@ -181,7 +181,7 @@ test('oversized request bodies are answered 413 PAYLOAD_TOO_LARGE', async () => 
   const res = await fetch(`${app.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${app.token}` },
-    body: JSON.stringify({ query: IMPORT, variables: { p: projectId, l: 'A'.repeat(1_100_000) } }),
+    body: JSON.stringify({ query: IMPORT, variables: { p: projectId, l: 'A'.repeat(12_700_000) } }),
   });
   assert.equal(res.status, 413);
   const body = (await res.json()) as any;

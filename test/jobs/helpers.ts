@@ -89,7 +89,7 @@ export interface JobSpec {
   faceId: string;
   editId: string;
   modelId?: string;
-  kind?: 'RENDER_EDIT' | 'RENDER_COMPOSITION';
+  kind?: 'RENDER_EDIT' | 'RENDER_COMPOSITION' | 'INVERT_IMAGE';
   options?: Record<string, unknown>;
   maxAttempts?: number;
 }

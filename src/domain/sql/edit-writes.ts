@@ -4,11 +4,11 @@
 import { NOW_UTC } from '../../db/clock.ts';
 import type { Tx } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
-import type { EditOperation, JobKind } from '../../generated/prisma/enums.ts';
+import type { EditOperation, FaceStatus, JobKind } from '../../generated/prisma/enums.ts';
 import { notifyFaceSql, notifyJobSql } from '../../jobs/events.ts';
 import { uuidv7 } from '../../jobs/ids.ts';
 import { addJobSql } from '../../jobs/task.ts';
-import { notFound } from '../errors.ts';
+import { faceNotReady, notFound } from '../errors.ts';
 import { latentFromBytes, latentToBytes, type EditRecord, type FaceRecord, type JobRecord } from '../records.ts';
 import { EDIT_COLUMNS, FACE_COLUMNS, JOB_COLUMNS, record, selectRecord } from './rows.ts';
 
@@ -28,13 +28,20 @@ export async function lockFace(tx: Tx, faceId: string): Promise<LockedFace> {
 }
 
 /** Inserts an empty face (no head yet) for a root edit; returns it as locked (it is new). */
-export async function insertFace(tx: Tx, projectId: string, name: string): Promise<LockedFace> {
+export async function insertFace(
+  tx: Tx,
+  projectId: string,
+  name: string,
+  status: FaceStatus = 'READY',
+): Promise<LockedFace> {
   const id = uuidv7();
   await tx.$executeRawUnsafe(
-    `INSERT INTO "Face" (id, "projectId", name, "createdAt", "updatedAt") VALUES ($1::uuid, $2::uuid, $3, ${NOW_UTC}, ${NOW_UTC})`,
+    `INSERT INTO "Face" (id, "projectId", name, status, "createdAt", "updatedAt")
+     VALUES ($1::uuid, $2::uuid, $3, $4::"FaceStatus", ${NOW_UTC}, ${NOW_UTC})`,
     id,
     projectId,
     name,
+    status,
   );
   return { id, headEditId: null, editCount: 0 };
 }
@@ -49,12 +56,13 @@ export interface HeadLatent {
  * (a separate statement, so its snapshot sees the head as it is under the lock).
  */
 export async function headLatents(tx: Tx, faceIds: string[]): Promise<HeadLatent[]> {
-  const rows = await tx.$queryRaw<{ faceId: string; id: string; latent: Uint8Array }[]>`
-    SELECT f.id::text AS "faceId", e.id::text AS id, e.latent
+  const rows = await tx.$queryRaw<{ faceId: string; id: string; latent: Uint8Array; status: FaceStatus }[]>`
+    SELECT f.id::text AS "faceId", e.id::text AS id, e.latent, f.status::text AS status
     FROM "Face" f JOIN "Edit" e ON e.id = f."headEditId" WHERE f.id = ANY (${faceIds}::uuid[])`;
   return faceIds.map((faceId) => {
     const row = rows.find((r) => r.faceId === faceId);
     if (!row) throw notFound('face', faceId);
+    if (row.status !== 'READY') throw faceNotReady(faceId, row.status);
     return { editId: row.id, latent: latentFromBytes(row.latent) };
   });
 }
@@ -105,6 +113,8 @@ export interface NewEdit {
   operation: EditOperation;
   params: Prisma.InputJsonValue;
   latent: Float32Array;
+  /** The edit's job; default a RENDER_EDIT with no options. */
+  job?: { kind: JobKind; options: Prisma.InputJsonValue };
 }
 
 export interface EditResult {
@@ -124,7 +134,7 @@ export async function appendEdit(tx: Tx, locked: LockedFace, edit: NewEdit): Pro
        INSERT INTO "Edit" (id, "faceId", seq, "parentId", operation, params, latent, "authorTokenId", "createdAt")
        VALUES ($1::uuid, $2::uuid, $3, $4::uuid, $5::"EditOperation", $6::jsonb, $7, $8::uuid, ${NOW_UTC})
        RETURNING *),
-     j AS (${insertJobSql({ id: '$9', kind: `'RENDER_EDIT'`, faceId: '$2', editId: '$1', modelId: '$10', options: `'{}'` })}),
+     j AS (${insertJobSql({ id: '$9', kind: '$11', faceId: '$2', editId: '$1', modelId: '$10', options: '$12' })}),
      f AS (
        UPDATE "Face" SET "headEditId" = $1::uuid, "editCount" = $3, "updatedAt" = ${NOW_UTC}
        WHERE id = $2::uuid
@@ -142,6 +152,8 @@ export async function appendEdit(tx: Tx, locked: LockedFace, edit: NewEdit): Pro
     edit.authorTokenId,
     uuidv7(),
     edit.modelId,
+    edit.job?.kind ?? 'RENDER_EDIT',
+    JSON.stringify(edit.job?.options ?? {}),
   );
   const row = rows[0]!;
   return {

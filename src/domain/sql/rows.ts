@@ -8,6 +8,7 @@ export const FACE_COLUMNS: (keyof FaceRecord)[] = [
   'name',
   'headEditId',
   'editCount',
+  'status',
   'createdAt',
   'updatedAt',
 ];
@@ -18,6 +19,7 @@ export const JOB_COLUMNS: (keyof JobRecord)[] = [
   'editId',
   'modelId',
   'options',
+  'progress',
   'status',
   'attempts',
   'maxAttempts',

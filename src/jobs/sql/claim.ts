@@ -8,7 +8,7 @@ import { Params, type Queryable } from './params.ts';
 
 export interface ClaimedJob {
   id: string;
-  kind: 'RENDER_EDIT' | 'RENDER_COMPOSITION';
+  kind: 'RENDER_EDIT' | 'RENDER_COMPOSITION' | 'INVERT_IMAGE';
   faceId: string;
   editId: string;
   modelId: string;

@@ -3,7 +3,7 @@
 import { registerEnumType } from 'type-graphql';
 import { ComponentPart } from '../../domain/components.ts';
 import { RenderQuality } from '../../domain/render-quality.ts';
-import { EditOperation, JobKind, JobStatus } from '../../generated/prisma/enums.ts';
+import { EditOperation, FaceStatus, JobKind, JobStatus } from '../../generated/prisma/enums.ts';
 
 registerEnumType(ComponentPart, {
   name: 'ComponentPart',
@@ -11,9 +11,15 @@ registerEnumType(ComponentPart, {
 });
 registerEnumType(EditOperation, { name: 'EditOperation', description: 'What produced an edit.' });
 registerEnumType(JobStatus, { name: 'JobStatus' });
+registerEnumType(FaceStatus, {
+  name: 'FaceStatus',
+  description: 'INVERTING while an imported image is being inverted (no edits yet); FAILED if that job failed.',
+});
 registerEnumType(JobKind, {
   name: 'JobKind',
-  description: "RENDER_EDIT renders an edit's latent; RENDER_COMPOSITION is a renderFace (subset of components).",
+  description:
+    "RENDER_EDIT renders an edit's latent; RENDER_COMPOSITION is a renderFace (subset of components); " +
+    'INVERT_IMAGE finds the latent of an imported image, then renders it.',
 });
 
 registerEnumType(RenderQuality, {
@@ -24,4 +30,4 @@ registerEnumType(RenderQuality, {
     "Never stored as an edit's render.",
 });
 
-export { ComponentPart, EditOperation, JobKind, JobStatus, RenderQuality };
+export { ComponentPart, EditOperation, FaceStatus, JobKind, JobStatus, RenderQuality };

@@ -1,5 +1,5 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Field, GraphQLISODateTime, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, GraphQLISODateTime, ID, Int, ObjectType } from 'type-graphql';
 import { JobKind, JobStatus } from './enums.ts';
 
 @ObjectType()
@@ -8,6 +8,8 @@ export class InferenceJob {
   @Field(() => JobKind) kind!: JobKind;
   @Field(() => JobStatus) status!: JobStatus;
   @Field(() => String, { nullable: true }) error!: string | null;
+  @Field(() => Float, { nullable: true, description: '0..1 while an INVERT_IMAGE job runs; null for renders.' })
+  progress!: number | null;
   @Field(() => Int) attempts!: number;
   @Field(() => Int) maxAttempts!: number;
   @Field(() => GraphQLJSON, { description: 'Render options, e.g. {"components": [0, 1, 7]} for renderFace.' })

@@ -23,7 +23,7 @@ export type CreateProjectInput = {
 };
 
 /** What produced an edit. */
-export type EditOperation = 'IMPORT' | 'INTERPOLATE' | 'RESAMPLE' | 'SAMPLE' | 'SWAP' | 'TRUNCATE';
+export type EditOperation = 'IMPORT' | 'INTERPOLATE' | 'INVERT' | 'RESAMPLE' | 'SAMPLE' | 'SWAP' | 'TRUNCATE';
 
 export type JobStatus = 'CANCELLED' | 'FAILED' | 'QUEUED' | 'RUNNING' | 'SUCCEEDED';
 
