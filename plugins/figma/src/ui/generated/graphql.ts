@@ -25,7 +25,50 @@ export type CreateProjectInput = {
 /** What produced an edit. */
 export type EditOperation = 'IMPORT' | 'INTERPOLATE' | 'RESAMPLE' | 'SAMPLE' | 'SWAP' | 'TRUNCATE';
 
+export type ImportFaceInput = {
+  /** Base64 of an official-format float32 .npy: a w [1, D] or a W+ [1, n_latent, D] / [n_latent, D]. */
+  latentBase64: string;
+  name: string;
+  projectId: string | number;
+};
+
+export type InterpolateComponentsInput = {
+  components: Array<string>;
+  expectedHeadId?: string | number | null | undefined;
+  faceId: string | number;
+  otherFaceId: string | number;
+  part?: ComponentPart;
+  /** 0 = this face, 1 = the other face; in [0, 1]. */
+  t: number;
+};
+
 export type JobStatus = 'CANCELLED' | 'FAILED' | 'QUEUED' | 'RUNNING' | 'SUCCEEDED';
+
+export type RenderFaceInput = {
+  /** Components to keep; the others are dropped by the composition mask. */
+  components: Array<string>;
+  /** Defaults to the face's head. */
+  editId?: string | number | null | undefined;
+  faceId: string | number;
+};
+
+export type ResampleComponentsInput = {
+  components: Array<string>;
+  expectedHeadId?: string | number | null | undefined;
+  faceId: string | number;
+  part?: ComponentPart;
+  /** Random (and recorded in params) when omitted. */
+  seed?: number | null | undefined;
+  /** psi for the fresh codes, in [0, 1.5]; default 0.7. */
+  truncation?: number | null | undefined;
+};
+
+export type SetTruncationInput = {
+  expectedHeadId?: string | number | null | undefined;
+  faceId: string | number;
+  /** In [0, 1.5]: w_avg + psi * (w - w_avg). */
+  psi: number;
+};
 
 export type SwapComponentsInput = {
   /** Component names of the model, plus "coarse" for the base codes. */
@@ -484,5 +527,172 @@ export type PluginJobUpdatedSubscription = {
     error: string | null;
     attempts: number;
     render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+  };
+};
+
+export type PluginResampleMutationVariables = Exact<{
+  input: ResampleComponentsInput;
+}>;
+
+export type PluginResampleMutation = {
+  resampleComponents: {
+    face: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+    edit: {
+      id: string;
+      operation: EditOperation;
+      createdAt: string;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+    job: {
+      id: string;
+      status: JobStatus;
+      error: string | null;
+      attempts: number;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+    };
+  };
+};
+
+export type PluginInterpolateMutationVariables = Exact<{
+  input: InterpolateComponentsInput;
+}>;
+
+export type PluginInterpolateMutation = {
+  interpolateComponents: {
+    face: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+    edit: {
+      id: string;
+      operation: EditOperation;
+      createdAt: string;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+    job: {
+      id: string;
+      status: JobStatus;
+      error: string | null;
+      attempts: number;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+    };
+  };
+};
+
+export type PluginTruncateMutationVariables = Exact<{
+  input: SetTruncationInput;
+}>;
+
+export type PluginTruncateMutation = {
+  setTruncation: {
+    face: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+    edit: {
+      id: string;
+      operation: EditOperation;
+      createdAt: string;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+    job: {
+      id: string;
+      status: JobStatus;
+      error: string | null;
+      attempts: number;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+    };
+  };
+};
+
+export type PluginImportFaceMutationVariables = Exact<{
+  input: ImportFaceInput;
+}>;
+
+export type PluginImportFaceMutation = {
+  importFace: {
+    face: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+    edit: {
+      id: string;
+      operation: EditOperation;
+      createdAt: string;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+    job: {
+      id: string;
+      status: JobStatus;
+      error: string | null;
+      attempts: number;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+    };
+  };
+};
+
+export type PluginEditLatentQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type PluginEditLatentQuery = { edit: { id: string; latentNpyBase64: string } };
+
+export type PluginRenderFaceMutationVariables = Exact<{
+  input: RenderFaceInput;
+}>;
+
+export type PluginRenderFaceMutation = {
+  renderFace: {
+    id: string;
+    status: JobStatus;
+    error: string | null;
+    attempts: number;
+    render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+  };
+};
+
+export type PluginRenderDepthsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type PluginRenderDepthsQuery = {
+  job: {
+    id: string;
+    render: { id: string; depthUrls: Array<{ componentIndex: number; componentName: string; url: string }> } | null;
   };
 };
