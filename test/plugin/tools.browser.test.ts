@@ -269,7 +269,7 @@ describe('figma plugin edit tools against a real server', { timeout: 600_000 }, 
     const blendSlider = frame.locator(`#blend-sliders input[data-component="${part}"]`);
     await blendSlider.waitFor();
     const before = operations.length;
-    const blendDrag = await drag(page, blendSlider, 0, 0.6, 4);
+    const blendDrag = await drag(page, blendSlider, 0, 60, 4);
     await frame.waitForFunction(() => Number(document.getElementById('blend-preview')?.dataset.count) >= 2, undefined, {
       timeout: RENDER_TIMEOUT,
     });
@@ -349,13 +349,26 @@ describe('figma plugin edit tools against a real server', { timeout: 600_000 }, 
     assert.ok(box.width >= small.width * 4, `hover shows it larger (${box.width} vs ${small.width})`);
     await shot(page.locator('iframe'), '22-history-hover');
 
+    // Keyboard: an arrow key on the slider is one small step (0.05 less extreme), one edit; the
+    // slider keeps the focus (it is not disabled while the edit runs).
+    await frame.getByRole('tab', { name: 'Truncation' }).click();
+    await psiSlider.focus();
+    await page.keyboard.press('ArrowLeft');
+    await waitPlaced(page, 5);
+    rows = await editRows(faces.Ada);
+    assert.equal(rows.length, 6);
+    assert.equal(rows[5].operation, 'TRUNCATE');
+    assert.ok(Math.abs((rows[5].params as { psi: number }).psi - 0.95) < 1e-9);
+    await frame.waitForSelector(`#history-list li[data-edit-id="${rows[5].id}"][aria-current="step"]`);
+    assert.equal(await frame.evaluate(() => document.activeElement?.id), 'truncation-slider');
+
     // Keyboard: the tool tabs move with the arrow keys.
     await frame.getByRole('tab', { name: 'Truncation' }).focus();
     await page.keyboard.press('ArrowRight');
     assert.equal(await frame.evaluate(() => document.activeElement?.id), 'tool-tab-parts');
     assert.equal(await frame.getAttribute('#tool-tab-parts', 'aria-selected'), 'true');
 
-    assert.equal(await placedCount(page), 4);
+    assert.equal(await placedCount(page), 5);
     assert.deepEqual(problems, []);
     await page.close();
   });

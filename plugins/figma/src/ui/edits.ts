@@ -45,6 +45,16 @@ export async function runEdit(
   }
 }
 
+/**
+ * While an edit is in flight a slider ignores the designer (its value goes back to `value`). It
+ * is not disabled: a disabled slider drops the keyboard focus, and each arrow key press is an edit.
+ */
+export function heldBack(ev: Event, value: string): boolean {
+  if (!get().busy) return false;
+  (ev.target as HTMLInputElement).value = value;
+  return true;
+}
+
 /** The operation a dry run previews (exactly one, as PreviewEditInput takes it). */
 export type PreviewRequest = Omit<G.PreviewEditInput, 'quality'>;
 

@@ -3,7 +3,7 @@
 // face; letting go makes exactly one edit. The blend applies to the current head, so a slider
 // is back at 0 after its edit.
 import { html } from 'lit-html';
-import { endPreview, freezePreview, requestPreview, runEdit } from '../edits';
+import { endPreview, freezePreview, heldBack, requestPreview, runEdit } from '../edits';
 import { valueOf } from '../forms';
 import { tickedComponents, tickedSummary } from '../ticked';
 import { client, currentFace, faceById, get, set } from '../state';
@@ -18,12 +18,14 @@ function interpolation(component: string, t: number) {
 }
 
 function onInput(component: string, ev: Event): void {
+  if (heldBack(ev, String(Math.round((get().blend[component] ?? 0) * 100)))) return;
   const t = amountOf(ev);
   set({ blend: { ...get().blend, [component]: t } });
   if (currentFace() && get().sourceId) requestPreview('blend', { interpolate: interpolation(component, t) });
 }
 
 async function onRelease(component: string, ev: Event): Promise<void> {
+  if (heldBack(ev, '0')) return;
   const t = amountOf(ev);
   freezePreview();
   const face = currentFace();
@@ -76,7 +78,8 @@ export function blendView() {
             aria-label=${`Blend ${c} toward ${faceById(sourceId)?.name ?? 'the other face'}`}
             aria-valuetext=${`${Math.round(t * 100)}%`}
             .value=${String(Math.round(t * 100))}
-            ?disabled=${busy || !ready}
+            ?disabled=${!ready}
+            aria-disabled=${String(busy)}
             @input=${(ev: Event) => onInput(c, ev)}
             @change=${(ev: Event) => void onRelease(c, ev)}
           />

@@ -2,7 +2,7 @@
 // from it (ψ > 1): setTruncation's psi, applied to the current head. Dragging previews (dry
 // runs), letting go makes one edit; the slider is back at 1 after it.
 import { html } from 'lit-html';
-import { endPreview, freezePreview, requestPreview, runEdit } from '../edits';
+import { endPreview, freezePreview, heldBack, requestPreview, runEdit } from '../edits';
 import { valueOf } from '../forms';
 import { client, currentFace, get, set } from '../state';
 import { previewView } from './preview';
@@ -10,6 +10,7 @@ import { previewView } from './preview';
 const psiOf = (ev: Event) => Number.parseFloat(valueOf(ev));
 
 function onInput(ev: Event): void {
+  if (heldBack(ev, String(get().psi))) return;
   const psi = psiOf(ev);
   set({ psi });
   const face = currentFace();
@@ -17,6 +18,7 @@ function onInput(ev: Event): void {
 }
 
 async function onRelease(ev: Event): Promise<void> {
+  if (heldBack(ev, '1')) return;
   const psi = psiOf(ev);
   freezePreview();
   const face = currentFace();
@@ -48,7 +50,8 @@ export function truncationView() {
         aria-label="Truncation ψ"
         aria-valuetext=${psi.toFixed(2)}
         .value=${String(psi)}
-        ?disabled=${busy || !face}
+        ?disabled=${!face}
+        aria-disabled=${String(busy)}
         @input=${onInput}
         @change=${(ev: Event) => void onRelease(ev)}
       />
