@@ -6,6 +6,7 @@ import { EditResolver } from './edit-resolver.ts';
 import { FaceResolver } from './face-resolver.ts';
 import { JobResolver } from './job-resolver.ts';
 import { ModelResolver } from './model-resolver.ts';
+import { PreviewResolver } from './preview-resolver.ts';
 import { ProjectResolver } from './project-resolver.ts';
 import { RenderResolver } from './render-resolver.ts';
 
@@ -15,6 +16,7 @@ export const resolvers = [
   FaceResolver,
   EditResolver,
   EditOperationResolver,
+  PreviewResolver,
   RenderResolver,
   JobResolver,
 ] as const;
