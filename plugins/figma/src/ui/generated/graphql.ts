@@ -44,13 +44,28 @@ export type InterpolateComponentsInput = {
 
 export type JobStatus = 'CANCELLED' | 'FAILED' | 'QUEUED' | 'RUNNING' | 'SUCCEEDED';
 
+/** A dry run of one edit operation: set exactly one operation field, with the same input as its mutation. Nothing is written: no Edit row, no job. expectedHeadId is checked as in the real edit. */
+export type PreviewEditInput = {
+  interpolate?: InterpolateComponentsInput | null | undefined;
+  quality?: RenderQuality | null | undefined;
+  /** Give a seed to preview what the edit with that seed will make (omitted: a random seed, in params). */
+  resample?: ResampleComponentsInput | null | undefined;
+  swap?: SwapComponentsInput | null | undefined;
+  truncation?: SetTruncationInput | null | undefined;
+};
+
 export type RenderFaceInput = {
   /** Components to keep; the others are dropped by the composition mask. */
   components: Array<string>;
   /** Defaults to the face's head. */
   editId?: string | number | null | undefined;
   faceId: string | number;
+  /** PREVIEW: the cheaper lower-level render (see RenderQuality); cached apart from FULL. */
+  quality?: RenderQuality | null | undefined;
 };
+
+/** FULL: the model's full render. PREVIEW: the render net stopped at a lower level (its own to-RGB and to-seg outputs there): smaller and far cheaper, close to the full render downsized but not a faithful copy of it. Never stored as an edit's render. */
+export type RenderQuality = 'FULL' | 'PREVIEW';
 
 export type ResampleComponentsInput = {
   components: Array<string>;
@@ -99,6 +114,7 @@ export type PluginJobFragment = {
 export type PluginEditSummaryFragment = {
   id: string;
   operation: EditOperation;
+  description: string;
   createdAt: string;
   render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
   job: { id: string; status: JobStatus; error: string | null } | null;
@@ -109,6 +125,7 @@ export type PluginEditNodeFragment = {
   isHead: boolean;
   id: string;
   operation: EditOperation;
+  description: string;
   createdAt: string;
   parent: { id: string } | null;
   children: Array<{ id: string }>;
@@ -122,6 +139,7 @@ export type PluginFaceSummaryFragment = {
   head: {
     id: string;
     operation: EditOperation;
+    description: string;
     createdAt: string;
     render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
     job: { id: string; status: JobStatus; error: string | null } | null;
@@ -145,6 +163,7 @@ export type PluginEditPayloadFragment = {
     head: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -153,6 +172,7 @@ export type PluginEditPayloadFragment = {
   edit: {
     id: string;
     operation: EditOperation;
+    description: string;
     createdAt: string;
     render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
     job: { id: string; status: JobStatus; error: string | null } | null;
@@ -180,6 +200,7 @@ export type PluginFacePageFragment = {
       head: {
         id: string;
         operation: EditOperation;
+        description: string;
         createdAt: string;
         render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
         job: { id: string; status: JobStatus; error: string | null } | null;
@@ -197,6 +218,7 @@ export type PluginEditPageFragment = {
       isHead: boolean;
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       parent: { id: string } | null;
       children: Array<{ id: string }>;
@@ -264,6 +286,7 @@ export type PluginProjectQuery = {
           head: {
             id: string;
             operation: EditOperation;
+            description: string;
             createdAt: string;
             render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
             job: { id: string; status: JobStatus; error: string | null } | null;
@@ -293,6 +316,7 @@ export type PluginProjectFacesQuery = {
           head: {
             id: string;
             operation: EditOperation;
+            description: string;
             createdAt: string;
             render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
             job: { id: string; status: JobStatus; error: string | null } | null;
@@ -321,6 +345,7 @@ export type PluginFaceQuery = {
       isHead: boolean;
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       parent: { id: string } | null;
       children: Array<{ id: string }>;
@@ -335,6 +360,7 @@ export type PluginFaceQuery = {
           isHead: boolean;
           id: string;
           operation: EditOperation;
+          description: string;
           createdAt: string;
           parent: { id: string } | null;
           children: Array<{ id: string }>;
@@ -364,6 +390,7 @@ export type PluginFaceEditsQuery = {
           isHead: boolean;
           id: string;
           operation: EditOperation;
+          description: string;
           createdAt: string;
           parent: { id: string } | null;
           children: Array<{ id: string }>;
@@ -388,6 +415,7 @@ export type PluginCreateFaceMutation = {
       head: {
         id: string;
         operation: EditOperation;
+        description: string;
         createdAt: string;
         render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
         job: { id: string; status: JobStatus; error: string | null } | null;
@@ -396,6 +424,7 @@ export type PluginCreateFaceMutation = {
     edit: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -422,6 +451,7 @@ export type PluginSwapMutation = {
       head: {
         id: string;
         operation: EditOperation;
+        description: string;
         createdAt: string;
         render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
         job: { id: string; status: JobStatus; error: string | null } | null;
@@ -430,6 +460,7 @@ export type PluginSwapMutation = {
     edit: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -456,6 +487,7 @@ export type PluginUndoMutation = {
     head: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -475,6 +507,7 @@ export type PluginRedoMutation = {
     head: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -495,6 +528,7 @@ export type PluginRevertMutation = {
     head: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -542,6 +576,7 @@ export type PluginResampleMutation = {
       head: {
         id: string;
         operation: EditOperation;
+        description: string;
         createdAt: string;
         render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
         job: { id: string; status: JobStatus; error: string | null } | null;
@@ -550,6 +585,7 @@ export type PluginResampleMutation = {
     edit: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -576,6 +612,7 @@ export type PluginInterpolateMutation = {
       head: {
         id: string;
         operation: EditOperation;
+        description: string;
         createdAt: string;
         render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
         job: { id: string; status: JobStatus; error: string | null } | null;
@@ -584,6 +621,7 @@ export type PluginInterpolateMutation = {
     edit: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -610,6 +648,7 @@ export type PluginTruncateMutation = {
       head: {
         id: string;
         operation: EditOperation;
+        description: string;
         createdAt: string;
         render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
         job: { id: string; status: JobStatus; error: string | null } | null;
@@ -618,6 +657,7 @@ export type PluginTruncateMutation = {
     edit: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -644,6 +684,7 @@ export type PluginImportFaceMutation = {
       head: {
         id: string;
         operation: EditOperation;
+        description: string;
         createdAt: string;
         render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
         job: { id: string; status: JobStatus; error: string | null } | null;
@@ -652,6 +693,7 @@ export type PluginImportFaceMutation = {
     edit: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -694,5 +736,20 @@ export type PluginRenderDepthsQuery = {
   job: {
     id: string;
     render: { id: string; depthUrls: Array<{ componentIndex: number; componentName: string; url: string }> } | null;
+  };
+};
+
+export type PluginPreviewEditMutationVariables = Exact<{
+  input: PreviewEditInput;
+}>;
+
+export type PluginPreviewEditMutation = {
+  previewEdit: {
+    imageUrl: string;
+    width: number;
+    height: number;
+    quality: RenderQuality;
+    operation: EditOperation;
+    description: string;
   };
 };
