@@ -341,6 +341,7 @@ describe('figma plugin edit tools against a real server', { timeout: 600_000 }, 
       );
     }
     const blendRow = frame.locator(`#history-list li[data-edit-id="${blend.id}"]`);
+    await blendRow.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await blendRow.hover();
     const big = blendRow.locator('.enlarged img');
     await big.waitFor({ state: 'visible' });
@@ -504,8 +505,12 @@ describe('figma plugin edit tools against a real server', { timeout: 600_000 }, 
     );
     await shot(page.locator('iframe'), '25-compare');
 
-    // The README's screenshot: the whole panel with the blend tool open.
+    // The README's screenshot: the whole panel with the blend tool open, a slider per ticked part.
+    for (const c of components.filter((x) => x !== 'background').slice(0, 3)) {
+      await frame.check(`#component-list input[value="${c}"]`);
+    }
     await frame.getByRole('tab', { name: 'Blend' }).click();
+    assert.equal(await frame.locator('#blend-sliders input[type="range"]').count(), 3);
     const fullHeight = await frame.evaluate(() => document.documentElement.scrollHeight);
     await page.setViewportSize({ width: 420, height: fullHeight + 100 });
     await page.evaluate((h) => document.querySelector('iframe')!.setAttribute('height', String(h)), fullHeight);
