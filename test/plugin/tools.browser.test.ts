@@ -480,6 +480,20 @@ describe('figma plugin edit tools against a real server', { timeout: 600_000 }, 
     await frame.waitForSelector(`[data-face-id="${copy.id}"][aria-pressed="true"]`);
     await shot(page.locator('iframe'), '24-imported');
 
+    // A file that is not a latent: the server's reason in the banner, no face made.
+    const facesBefore = await app.ctx.prisma.face.count({ where: { projectId } });
+    await frame.setInputFiles('#import-npy', {
+      name: 'broken.npy',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('not a numpy file'),
+    });
+    await frame.waitForSelector('#banner:not([hidden])');
+    assert.match((await frame.textContent('#banner-text')) ?? '', /^Couldn't import broken\.npy: .*npy/);
+    assert.equal(await app.ctx.prisma.face.count({ where: { projectId } }), facesBefore);
+    assert.equal(await placedCount(page), 1, 'nothing placed');
+    await shot(page.locator('iframe'), '24b-import-refused');
+    await frame.getByRole('button', { name: 'Dismiss', exact: true }).click();
+
     // Compare two edits of Ada side by side: the root and the head, different images.
     await frame.click(`[data-face-id="${faces.Ada}"]`);
     await frame.waitForSelector(`#history-list li[data-edit-id="${head.id}"]`);

@@ -1,7 +1,7 @@
 // File: import a face from an official-format .npy latent (importFace) and export the target's
 // current latent as one (Edit.latentNpyBase64, downloaded as <face>.npy).
 import { html } from 'lit-html';
-import type { FaceSummary } from '../api';
+import { ApiError, type FaceSummary } from '../api';
 import { clearBanner, jobText, setProgress, showBanner, showError } from '../banner';
 import { send } from '../bridge';
 import { placeOnCanvas } from '../canvas';
@@ -46,7 +46,10 @@ async function importNpy(ev: Event): Promise<void> {
     await loadHistory();
   } catch (err) {
     setProgress(null);
-    showError(err);
+    // The server names its field (latentBase64); the designer chose a file.
+    const refused = err instanceof ApiError && err.kind === 'input';
+    const reason = refused ? err.message.replace(/^latentBase64 (is )?/, '') : '';
+    showError(refused ? new ApiError('input', `Couldn't import ${file.name}: ${reason}`, err.code) : err);
   } finally {
     input.value = '';
     set({ busy: false });
