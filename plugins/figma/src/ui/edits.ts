@@ -73,6 +73,8 @@ export function requestPreview(tool: ToolName, request: PreviewRequest): void {
       tool,
       url: p?.tool === tool ? p.url : null,
       description: p?.tool === tool ? p.description : '',
+      quality: p?.tool === tool ? p.quality : '',
+      width: p?.tool === tool ? p.width : 0,
       pending: true,
       count: p?.tool === tool ? p.count : 0,
     },
@@ -95,6 +97,8 @@ async function pump(): Promise<void> {
         tool,
         url: answer.imageUrl,
         description: answer.description,
+        quality: answer.quality,
+        width: answer.width,
         pending: queued !== null,
         count: p.count + 1,
       };

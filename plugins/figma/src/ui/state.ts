@@ -29,6 +29,9 @@ export interface Preview {
   /** data:image/png URL from the server, or null while the first one is on its way. */
   url: string | null;
   description: string;
+  /** The quality the server rendered it at (PREVIEW: the cheaper graph) and its size. */
+  quality: string;
+  width: number;
   /** A newer request is on its way. */
   pending: boolean;
   /** How many previews arrived since the drag began (a data attribute, for tests and curiosity). */

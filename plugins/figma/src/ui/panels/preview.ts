@@ -16,6 +16,8 @@ export function previewView(tool: ToolName) {
       id=${`${tool}-preview`}
       class="preview"
       data-count=${String(mine?.count ?? 0)}
+      data-quality=${mine?.quality ?? ''}
+      title=${mine?.width ? `Preview (${mine.quality.toLowerCase()}, ${mine.width} px)` : 'Preview'}
       aria-busy=${String(!!mine?.pending)}
     >
       ${
