@@ -60,7 +60,17 @@ try {
     if (!own) console.log(`built ${size} (${cfg.size}px) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     for (const b of values.batches!.split(',').map(Number)) {
       const big = cfg.size >= 512;
-      const runs = values.runs ? Number(values.runs) : size === 'demo' || cfg.size <= 64 ? 20 : big ? (b > 1 ? 1 : 2) : b > 1 ? 2 : 3;
+      const runs = values.runs
+        ? Number(values.runs)
+        : size === 'demo' || cfg.size <= 64
+          ? 20
+          : big
+            ? b > 1
+              ? 1
+              : 2
+            : b > 1
+              ? 2
+              : 3;
       const r = await benchModel(dir, b, runs, { threads });
       results.push({ config: size, ...r });
       console.log(
