@@ -9,6 +9,7 @@ import {
   type LinkedNode,
   type MainToUi,
   type PlaceResultMessage,
+  type PlaceStripMessage,
   type Settings,
 } from './messages';
 
@@ -125,6 +126,67 @@ async function placeResult(msg: PlaceResultMessage): Promise<{ node: FrameNode; 
   return { node, updated };
 }
 
+/** Gap between the strip's frames, in canvas pixels. */
+const STRIP_GAP = 16;
+
+/** One image frame of a strip, at least MIN_PLACED_SIDE wide. */
+function stripImage(name: string, png: Uint8Array, x: number, y: number): FrameNode {
+  const size = pngSize(png)!;
+  const image = checkedImage(png, `the image "${name}"`);
+  const scale = size.width < MIN_PLACED_SIDE ? MIN_PLACED_SIDE / size.width : 1;
+  const node = figma.createFrame();
+  node.name = name;
+  node.resize(Math.round(size.width * scale), Math.round(size.height * scale));
+  node.x = x;
+  node.y = y;
+  node.fills = [imageFill(image.hash)];
+  return node;
+}
+
+/** A new container frame with the frames in a row (their `below` images in a second row). */
+function placeStrip(msg: PlaceStripMessage): FrameNode {
+  if (!msg.frames.length) throw new Error('There is nothing to place.');
+  // Everything is checked before anything is created, so a bad image leaves the canvas as it was.
+  for (const f of msg.frames) {
+    for (const [what, png] of [[f.name, f.png], ...(f.below ? [[f.below.name, f.below.png] as const] : [])] as const) {
+      const size = pngSize(png);
+      if (!size) throw new Error(`The server sent "${what}" that is not a PNG.`);
+      if (size.width > MAX_IMAGE_SIDE || size.height > MAX_IMAGE_SIDE) {
+        throw new Error(
+          `"${what}" is ${size.width}x${size.height}; Figma takes images up to ${MAX_IMAGE_SIDE} px a side.`,
+        );
+      }
+    }
+  }
+  const container = figma.createFrame();
+  container.name = msg.name;
+  container.fills = [];
+  let x = STRIP_GAP;
+  let height = 0;
+  for (const f of msg.frames) {
+    const top = stripImage(f.name, f.png, x, STRIP_GAP);
+    container.appendChild(top);
+    let bottom = top.y + top.height;
+    if (f.below) {
+      const under = stripImage(f.below.name, f.below.png, x, bottom + STRIP_GAP);
+      container.appendChild(under);
+      bottom = under.y + under.height;
+    }
+    x += top.width + STRIP_GAP;
+    height = Math.max(height, bottom + STRIP_GAP);
+  }
+  container.resize(x, height);
+  const center = figma.viewport.center;
+  container.x = Math.round(center.x - container.width / 2);
+  container.y = Math.round(center.y - container.height / 2);
+  container.setPluginData('compositionOf', msg.faceId);
+  container.setPluginData('editId', msg.editId);
+  figma.currentPage.appendChild(container);
+  figma.currentPage.selection = [container];
+  figma.viewport.scrollAndZoomIntoView([container]);
+  return container;
+}
+
 async function handle(raw: unknown): Promise<void> {
   if (!isUiToMain(raw)) return;
   const msg = raw;
@@ -145,6 +207,18 @@ async function handle(raw: unknown): Promise<void> {
         const info = linkedInfo(node)!;
         post({ type: 'placed', requestId: msg.requestId, node: info, updated });
         figma.notify(updated ? `Updated "${node.name}"` : `Placed "${node.name}"`, { timeout: 1500 });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        post({ type: 'place-failed', requestId: msg.requestId, message });
+        figma.notify(message, { error: true });
+      }
+      return;
+    }
+    case 'place-strip': {
+      try {
+        const node = placeStrip(msg);
+        post({ type: 'strip-placed', requestId: msg.requestId, nodeId: node.id, frames: msg.frames.length });
+        figma.notify(`Placed "${node.name}"`, { timeout: 1500 });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         post({ type: 'place-failed', requestId: msg.requestId, message });

@@ -55,10 +55,33 @@ export interface PlaceResultMessage {
   layers?: OverlayLayer[];
 }
 
+/** One frame of a strip: an image, and optionally a second image shown under it (a depth map). */
+export interface StripFrame {
+  name: string;
+  png: Uint8Array;
+  below?: { name: string; png: Uint8Array };
+}
+
+/**
+ * A row of frames in one new container frame (the compositional view: the background, then each
+ * part added, with the added part's depth map under each step). Answered by "strip-placed".
+ */
+export interface PlaceStripMessage {
+  type: 'place-strip';
+  requestId: string;
+  /** The container's name, e.g. "Ada · built part by part". */
+  name: string;
+  /** The face and edit it shows (plugin data compositionOf / editId; not faceId: edits never update it). */
+  faceId: string;
+  editId: string;
+  frames: StripFrame[];
+}
+
 export type UiToMain =
   | { type: 'ui-ready' }
   | { type: 'save-settings'; settings: Settings | null }
   | PlaceResultMessage
+  | PlaceStripMessage
   | { type: 'select-node'; nodeId: string }
   | { type: 'notify'; message: string; error?: boolean }
   | { type: 'resize'; width: number; height: number };
@@ -69,6 +92,7 @@ export type MainToUi =
   | { type: 'selection'; node: LinkedNode | null }
   | { type: 'placed'; requestId: string; node: LinkedNode; updated: boolean }
   | { type: 'place-failed'; requestId: string; message: string }
+  | { type: 'strip-placed'; requestId: string; nodeId: string; frames: number }
   | { type: 'settings-saved' };
 
 export function isUiToMain(value: unknown): value is UiToMain {

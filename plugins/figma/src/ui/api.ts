@@ -12,6 +12,7 @@ import {
 import * as ops from './operations.ts';
 import type { Operation } from './operations.ts';
 import type {
+  DepthMap,
   EditNode,
   EditPayload,
   ErrorKind,
@@ -230,6 +231,44 @@ export class SsgClient {
 
   async swapComponents(input: G.SwapComponentsInput): Promise<EditPayload> {
     return (await this.request(ops.SWAP, { input })).swapComponents;
+  }
+
+  async resampleComponents(input: G.ResampleComponentsInput): Promise<EditPayload> {
+    return (await this.request(ops.RESAMPLE, { input })).resampleComponents;
+  }
+
+  async interpolateComponents(input: G.InterpolateComponentsInput): Promise<EditPayload> {
+    return (await this.request(ops.INTERPOLATE, { input })).interpolateComponents;
+  }
+
+  async setTruncation(input: G.SetTruncationInput): Promise<EditPayload> {
+    return (await this.request(ops.TRUNCATE, { input })).setTruncation;
+  }
+
+  async importFace(input: G.ImportFaceInput): Promise<EditPayload> {
+    return (await this.request(ops.IMPORT_FACE, { input })).importFace;
+  }
+
+  /** A dry run: the image (a data: URL) the edit would make; writes nothing. */
+  async previewEdit(input: G.PreviewEditInput): Promise<G.PluginPreviewEditMutation['previewEdit']> {
+    return (await this.request(ops.PREVIEW_EDIT, { input })).previewEdit;
+  }
+
+  /** The edit's W+ latent as the bytes of an official-format .npy. */
+  async editLatent(editId: string): Promise<Uint8Array> {
+    const b64 = (await this.request(ops.EDIT_LATENT, { id: editId })).edit.latentNpyBase64;
+    return Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+  }
+
+  /** Starts a composition render (only `components` kept); returns its job. */
+  async renderFace(input: G.RenderFaceInput): Promise<Job> {
+    return (await this.request(ops.RENDER_FACE, { input })).renderFace;
+  }
+
+  /** The per-component depth maps of a finished job's render. */
+  async renderDepths(jobId: string): Promise<DepthMap[]> {
+    const d = await this.request(ops.RENDER_DEPTHS, { id: jobId });
+    return d.job?.render?.depthUrls ?? [];
   }
 
   // `expectedHeadId`: the server's optional guard, CONFLICT when someone else moved the head.

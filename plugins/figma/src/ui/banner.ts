@@ -75,15 +75,17 @@ export function bannerView() {
   </div>`;
 }
 
-export function progressView() {
-  const { progress, progressVia } = get();
+/** The progress line; the tools show their own (`id` tool-progress) while one of them edits. */
+export function progressView(id: 'progress' | 'tool-progress' = 'progress') {
+  const { progress, progressVia, editingTool } = get();
+  const mine = (id === 'tool-progress') === (editingTool !== null);
   return html`<div
-    id="progress"
+    id=${id}
     class="progress"
     role="status"
     aria-live="polite"
     data-via=${progressVia}
-    ?hidden=${progress === null}
+    ?hidden=${progress === null || !mine}
   >
     <div class="progress-bar" aria-hidden="true"><span></span></div>
     <span id="progress-text" class="progress-text">${progress ?? ''}</span>

@@ -7,15 +7,28 @@ export function send(msg: UiToMain): void {
 }
 
 type PlaceRequest = Omit<Extract<UiToMain, { type: 'place-result' }>, 'type' | 'requestId'>;
+type StripRequest = Omit<Extract<UiToMain, { type: 'place-strip' }>, 'type' | 'requestId'>;
 
-const pending = new Map<string, { resolve: (n: LinkedNode) => void; reject: (e: Error) => void }>();
+// Each request resolves with its own answer type (a LinkedNode, a node id).
+const pending = new Map<string, { resolve: (answer: any) => void; reject: (e: Error) => void }>();
 let requestCounter = 0;
 
+const nextRequestId = () => `r${Date.now().toString(36)}-${++requestCounter}`;
+
 export function place(msg: PlaceRequest): Promise<LinkedNode> {
-  const requestId = `r${Date.now().toString(36)}-${++requestCounter}`;
+  const requestId = nextRequestId();
   return new Promise((resolve, reject) => {
     pending.set(requestId, { resolve, reject });
     send({ type: 'place-result', requestId, ...msg });
+  });
+}
+
+/** Places a strip of frames in a new container; resolves with the container's node id. */
+export function placeStrip(msg: StripRequest): Promise<string> {
+  const requestId = nextRequestId();
+  return new Promise((resolve, reject) => {
+    pending.set(requestId, { resolve, reject });
+    send({ type: 'place-strip', requestId, ...msg });
   });
 }
 
@@ -24,11 +37,12 @@ export function onMainMessage(handle: (msg: MainToUi) => void): void {
   window.addEventListener('message', (event: MessageEvent) => {
     const msg = (event.data as { pluginMessage?: MainToUi } | null)?.pluginMessage;
     if (!msg || typeof msg !== 'object') return;
-    if (msg.type === 'placed' || msg.type === 'place-failed') {
+    if (msg.type === 'placed' || msg.type === 'place-failed' || msg.type === 'strip-placed') {
       const p = pending.get(msg.requestId);
       pending.delete(msg.requestId);
       handle(msg);
       if (msg.type === 'placed') p?.resolve(msg.node);
+      else if (msg.type === 'strip-placed') p?.resolve(msg.nodeId);
       else p?.reject(new Error(msg.message));
       return;
     }

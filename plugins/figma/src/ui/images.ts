@@ -34,6 +34,21 @@ function blobUrl(key: string, url: string): Promise<string> {
   return p;
 }
 
+/** An image the server serves at `url` (a depth map, say), shown once it loaded; `cls` styles it. */
+export function urlImage(url: string, alt: string, cls = 'thumb') {
+  const c = get().client;
+  const key = c ? c.resolve(url) : '';
+  if (key && !ready.has(key)) void blobUrl(key, url).catch(() => {});
+  const src = key ? ready.get(key) : undefined;
+  return html`<img
+    class=${src ? cls : `${cls} pending`}
+    alt=${alt}
+    draggable="false"
+    data-url=${url}
+    src=${src ?? nothing}
+  />`;
+}
+
 export function thumb(render: Render | null, alt: string) {
   const c = get().client;
   const key = render && c ? c.resolve(render.imageUrl) : '';

@@ -11,6 +11,7 @@ import { facesView } from './panels/faces';
 import { historyView, redo, undo } from './panels/history';
 import { projectsView, reloadAll } from './panels/projects';
 import { swapView } from './panels/swap';
+import { toolsView } from './panels/tools';
 import { get, set, store } from './state';
 
 recovery.showConnect = showConnect;
@@ -20,7 +21,7 @@ function app() {
   const { view } = get();
   return html`${topbarView()} ${bannerView()} ${connectView()}
     <main id="main-view" class="view" ?hidden=${view !== 'main'}>
-      ${projectsView()} ${facesView()} ${swapView()} ${historyView()}
+      ${projectsView()} ${facesView()} ${swapView()} ${toolsView()} ${historyView()}
     </main>`;
 }
 
@@ -49,6 +50,7 @@ onMainMessage((msg) => {
       set({ selection: msg.node });
       return;
     case 'place-failed':
+    case 'strip-placed':
     case 'settings-saved':
       return;
   }

@@ -36,6 +36,7 @@ fragment(/* GraphQL */ `
   fragment PluginEditSummary on Edit {
     id
     operation
+    description
     createdAt
     render {
       ...PluginRender
@@ -305,3 +306,84 @@ export const JOB_SUBSCRIPTION = op<G.PluginJobUpdatedSubscription, G.PluginJobUp
     }
   `,
 );
+
+export const RESAMPLE = op<G.PluginResampleMutation, G.PluginResampleMutationVariables>(/* GraphQL */ `
+  mutation PluginResample($input: ResampleComponentsInput!) {
+    resampleComponents(input: $input) {
+      ...PluginEditPayload
+    }
+  }
+`);
+
+export const INTERPOLATE = op<G.PluginInterpolateMutation, G.PluginInterpolateMutationVariables>(/* GraphQL */ `
+  mutation PluginInterpolate($input: InterpolateComponentsInput!) {
+    interpolateComponents(input: $input) {
+      ...PluginEditPayload
+    }
+  }
+`);
+
+export const TRUNCATE = op<G.PluginTruncateMutation, G.PluginTruncateMutationVariables>(/* GraphQL */ `
+  mutation PluginTruncate($input: SetTruncationInput!) {
+    setTruncation(input: $input) {
+      ...PluginEditPayload
+    }
+  }
+`);
+
+export const IMPORT_FACE = op<G.PluginImportFaceMutation, G.PluginImportFaceMutationVariables>(/* GraphQL */ `
+  mutation PluginImportFace($input: ImportFaceInput!) {
+    importFace(input: $input) {
+      ...PluginEditPayload
+    }
+  }
+`);
+
+/** The latent of one edit, as the official .npy (base64); fetched only when exporting. */
+export const EDIT_LATENT = op<G.PluginEditLatentQuery, G.PluginEditLatentQueryVariables>(/* GraphQL */ `
+  query PluginEditLatent($id: ID!) {
+    edit(id: $id) {
+      id
+      latentNpyBase64
+    }
+  }
+`);
+
+/** A composition (the face with only some components kept), with its per-component depth maps. */
+export const RENDER_FACE = op<G.PluginRenderFaceMutation, G.PluginRenderFaceMutationVariables>(/* GraphQL */ `
+  mutation PluginRenderFace($input: RenderFaceInput!) {
+    renderFace(input: $input) {
+      ...PluginJob
+    }
+  }
+`);
+
+export const RENDER_DEPTHS = op<G.PluginRenderDepthsQuery, G.PluginRenderDepthsQueryVariables>(/* GraphQL */ `
+  query PluginRenderDepths($id: ID!) {
+    job(id: $id) {
+      id
+      render {
+        id
+        depthUrls {
+          componentIndex
+          componentName
+          url
+        }
+      }
+    }
+  }
+`);
+
+/** A dry run of one edit (no Edit row, no job): the would-be image as a data: URL and its words. */
+export const PREVIEW_EDIT = op<G.PluginPreviewEditMutation, G.PluginPreviewEditMutationVariables>(/* GraphQL */ `
+  mutation PluginPreviewEdit($input: PreviewEditInput!) {
+    previewEdit(input: $input) {
+      imageUrl
+      width
+      height
+      quality
+      operation
+      description
+    }
+  }
+`);

@@ -8,6 +8,8 @@ import type {
   ProgressTransport,
   ProjectDetail,
   ProjectSummary,
+  DepthMap,
+  Render,
   SsgClient,
 } from './api';
 import { createStore } from './store';
@@ -15,6 +17,35 @@ import { createStore } from './store';
 export interface BannerAction {
   label: string;
   run: () => void;
+}
+
+/** The tools under "More tools", one panel each (panels/<name>.ts). */
+export type ToolName = 'resample' | 'blend' | 'truncation' | 'parts' | 'compare' | 'file';
+
+/** A dry-run image (previewEdit) shown while a slider moves or before a try is kept. */
+export interface Preview {
+  /** Which tool asked for it; the tool shows it. */
+  tool: ToolName;
+  /** data:image/png URL from the server, or null while the first one is on its way. */
+  url: string | null;
+  description: string;
+  /** The quality the server rendered it at (PREVIEW: the cheaper graph) and its size. */
+  quality: string;
+  width: number;
+  /** A newer request is on its way. */
+  pending: boolean;
+  /** How many previews arrived since the drag began (a data attribute, for tests and curiosity). */
+  count: number;
+}
+
+/** One step of the compositional view: the face with the components so far (seed Fig. 9). */
+export interface CompositionStep {
+  components: string[];
+  /** The component this step adds. */
+  added: string;
+  render: Render;
+  /** The depth map of the added component (null when the model gives none). */
+  depth: DepthMap | null;
 }
 
 export interface State {
@@ -49,6 +80,19 @@ export interface State {
   /** The progress line (null: hidden) and how the job's status last arrived (kept as data-via). */
   progress: string | null;
   progressVia: ProgressTransport | '';
+  tool: ToolName;
+  /** The tool whose edit is in flight (its panel shows the progress), or null. */
+  editingTool: ToolName | null;
+  preview: Preview | null;
+  /** Per-component blend amounts while their sliders move (0 = this face). */
+  blend: Record<string, number>;
+  /** The truncation slider (1 = unchanged; applies to the current head). */
+  psi: number;
+  /** The last resample this UI made (for "Try another"): its edit, the components, part and seed. */
+  lastResample: { faceId: string; editId: string; components: string[]; part: ComponentPart; seed: number } | null;
+  composition: { faceId: string; editId: string; steps: CompositionStep[]; total: number; running: boolean } | null;
+  /** What the compare view shows side by side: "face:<id>" or "edit:<id>" keys. */
+  compare: { a: string; b: string };
 }
 
 export const store = createStore<State>({
@@ -78,6 +122,14 @@ export const store = createStore<State>({
   banner: null,
   progress: null,
   progressVia: '',
+  tool: 'resample',
+  editingTool: null,
+  preview: null,
+  blend: {},
+  psi: 1,
+  lastResample: null,
+  composition: null,
+  compare: { a: '', b: '' },
 });
 
 export const get = store.get;

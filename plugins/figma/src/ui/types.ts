@@ -14,6 +14,7 @@ export type EditNode = G.PluginEditNodeFragment;
 export type FaceSummary = G.PluginFaceSummaryFragment;
 export type ProjectSummary = G.PluginProjectSummaryFragment;
 export type EditPayload = G.PluginEditPayloadFragment;
+export type DepthMap = NonNullable<NonNullable<G.PluginRenderDepthsQuery['job']>['render']>['depthUrls'][number];
 
 /** One page of a connection, newest first: `endCursor` fetches the next (older) page. */
 export interface Page<T> {

@@ -25,7 +25,65 @@ export type CreateProjectInput = {
 /** What produced an edit. */
 export type EditOperation = 'IMPORT' | 'INTERPOLATE' | 'INVERT' | 'RESAMPLE' | 'SAMPLE' | 'SWAP' | 'TRUNCATE';
 
+export type ImportFaceInput = {
+  /** Base64 of an official-format float32 .npy: a w [1, D] or a W+ [1, n_latent, D] / [n_latent, D]. */
+  latentBase64: string;
+  name: string;
+  projectId: string | number;
+};
+
+export type InterpolateComponentsInput = {
+  components: Array<string>;
+  expectedHeadId?: string | number | null | undefined;
+  faceId: string | number;
+  otherFaceId: string | number;
+  part?: ComponentPart;
+  /** 0 = this face, 1 = the other face; in [0, 1]. */
+  t: number;
+};
+
 export type JobStatus = 'CANCELLED' | 'FAILED' | 'QUEUED' | 'RUNNING' | 'SUCCEEDED';
+
+/** A dry run of one edit operation: set exactly one operation field, with the same input as its mutation. Nothing is written: no Edit row, no job. expectedHeadId is checked as in the real edit. */
+export type PreviewEditInput = {
+  interpolate?: InterpolateComponentsInput | null | undefined;
+  quality?: RenderQuality | null | undefined;
+  /** Give a seed to preview what the edit with that seed will make (omitted: a random seed, in params). */
+  resample?: ResampleComponentsInput | null | undefined;
+  swap?: SwapComponentsInput | null | undefined;
+  truncation?: SetTruncationInput | null | undefined;
+};
+
+export type RenderFaceInput = {
+  /** Components to keep; the others are dropped by the composition mask. */
+  components: Array<string>;
+  /** Defaults to the face's head. */
+  editId?: string | number | null | undefined;
+  faceId: string | number;
+  /** PREVIEW: the cheaper lower-level render (see RenderQuality); cached apart from FULL. */
+  quality?: RenderQuality | null | undefined;
+};
+
+/** FULL: the model's full render. PREVIEW: the render net stopped at a lower level (its own to-RGB and to-seg outputs there): smaller and far cheaper, close to the full render downsized but not a faithful copy of it. Never stored as an edit's render. */
+export type RenderQuality = 'FULL' | 'PREVIEW';
+
+export type ResampleComponentsInput = {
+  components: Array<string>;
+  expectedHeadId?: string | number | null | undefined;
+  faceId: string | number;
+  part?: ComponentPart;
+  /** Random (and recorded in params) when omitted. */
+  seed?: number | null | undefined;
+  /** psi for the fresh codes, in [0, 1.5]; default 0.7. */
+  truncation?: number | null | undefined;
+};
+
+export type SetTruncationInput = {
+  expectedHeadId?: string | number | null | undefined;
+  faceId: string | number;
+  /** In [0, 1.5]: w_avg + psi * (w - w_avg). */
+  psi: number;
+};
 
 export type SwapComponentsInput = {
   /** Component names of the model, plus "coarse" for the base codes. */
@@ -56,6 +114,7 @@ export type PluginJobFragment = {
 export type PluginEditSummaryFragment = {
   id: string;
   operation: EditOperation;
+  description: string;
   createdAt: string;
   render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
   job: { id: string; status: JobStatus; error: string | null } | null;
@@ -66,6 +125,7 @@ export type PluginEditNodeFragment = {
   isHead: boolean;
   id: string;
   operation: EditOperation;
+  description: string;
   createdAt: string;
   parent: { id: string } | null;
   children: Array<{ id: string }>;
@@ -79,6 +139,7 @@ export type PluginFaceSummaryFragment = {
   head: {
     id: string;
     operation: EditOperation;
+    description: string;
     createdAt: string;
     render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
     job: { id: string; status: JobStatus; error: string | null } | null;
@@ -102,6 +163,7 @@ export type PluginEditPayloadFragment = {
     head: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -110,6 +172,7 @@ export type PluginEditPayloadFragment = {
   edit: {
     id: string;
     operation: EditOperation;
+    description: string;
     createdAt: string;
     render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
     job: { id: string; status: JobStatus; error: string | null } | null;
@@ -137,6 +200,7 @@ export type PluginFacePageFragment = {
       head: {
         id: string;
         operation: EditOperation;
+        description: string;
         createdAt: string;
         render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
         job: { id: string; status: JobStatus; error: string | null } | null;
@@ -154,6 +218,7 @@ export type PluginEditPageFragment = {
       isHead: boolean;
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       parent: { id: string } | null;
       children: Array<{ id: string }>;
@@ -221,6 +286,7 @@ export type PluginProjectQuery = {
           head: {
             id: string;
             operation: EditOperation;
+            description: string;
             createdAt: string;
             render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
             job: { id: string; status: JobStatus; error: string | null } | null;
@@ -250,6 +316,7 @@ export type PluginProjectFacesQuery = {
           head: {
             id: string;
             operation: EditOperation;
+            description: string;
             createdAt: string;
             render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
             job: { id: string; status: JobStatus; error: string | null } | null;
@@ -278,6 +345,7 @@ export type PluginFaceQuery = {
       isHead: boolean;
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       parent: { id: string } | null;
       children: Array<{ id: string }>;
@@ -292,6 +360,7 @@ export type PluginFaceQuery = {
           isHead: boolean;
           id: string;
           operation: EditOperation;
+          description: string;
           createdAt: string;
           parent: { id: string } | null;
           children: Array<{ id: string }>;
@@ -321,6 +390,7 @@ export type PluginFaceEditsQuery = {
           isHead: boolean;
           id: string;
           operation: EditOperation;
+          description: string;
           createdAt: string;
           parent: { id: string } | null;
           children: Array<{ id: string }>;
@@ -345,6 +415,7 @@ export type PluginCreateFaceMutation = {
       head: {
         id: string;
         operation: EditOperation;
+        description: string;
         createdAt: string;
         render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
         job: { id: string; status: JobStatus; error: string | null } | null;
@@ -353,6 +424,7 @@ export type PluginCreateFaceMutation = {
     edit: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -379,6 +451,7 @@ export type PluginSwapMutation = {
       head: {
         id: string;
         operation: EditOperation;
+        description: string;
         createdAt: string;
         render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
         job: { id: string; status: JobStatus; error: string | null } | null;
@@ -387,6 +460,7 @@ export type PluginSwapMutation = {
     edit: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -413,6 +487,7 @@ export type PluginUndoMutation = {
     head: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -432,6 +507,7 @@ export type PluginRedoMutation = {
     head: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -452,6 +528,7 @@ export type PluginRevertMutation = {
     head: {
       id: string;
       operation: EditOperation;
+      description: string;
       createdAt: string;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
@@ -484,5 +561,195 @@ export type PluginJobUpdatedSubscription = {
     error: string | null;
     attempts: number;
     render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+  };
+};
+
+export type PluginResampleMutationVariables = Exact<{
+  input: ResampleComponentsInput;
+}>;
+
+export type PluginResampleMutation = {
+  resampleComponents: {
+    face: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        description: string;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+    edit: {
+      id: string;
+      operation: EditOperation;
+      description: string;
+      createdAt: string;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+    job: {
+      id: string;
+      status: JobStatus;
+      error: string | null;
+      attempts: number;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+    };
+  };
+};
+
+export type PluginInterpolateMutationVariables = Exact<{
+  input: InterpolateComponentsInput;
+}>;
+
+export type PluginInterpolateMutation = {
+  interpolateComponents: {
+    face: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        description: string;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+    edit: {
+      id: string;
+      operation: EditOperation;
+      description: string;
+      createdAt: string;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+    job: {
+      id: string;
+      status: JobStatus;
+      error: string | null;
+      attempts: number;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+    };
+  };
+};
+
+export type PluginTruncateMutationVariables = Exact<{
+  input: SetTruncationInput;
+}>;
+
+export type PluginTruncateMutation = {
+  setTruncation: {
+    face: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        description: string;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+    edit: {
+      id: string;
+      operation: EditOperation;
+      description: string;
+      createdAt: string;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+    job: {
+      id: string;
+      status: JobStatus;
+      error: string | null;
+      attempts: number;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+    };
+  };
+};
+
+export type PluginImportFaceMutationVariables = Exact<{
+  input: ImportFaceInput;
+}>;
+
+export type PluginImportFaceMutation = {
+  importFace: {
+    face: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        description: string;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+    edit: {
+      id: string;
+      operation: EditOperation;
+      description: string;
+      createdAt: string;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+    job: {
+      id: string;
+      status: JobStatus;
+      error: string | null;
+      attempts: number;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+    };
+  };
+};
+
+export type PluginEditLatentQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type PluginEditLatentQuery = { edit: { id: string; latentNpyBase64: string } };
+
+export type PluginRenderFaceMutationVariables = Exact<{
+  input: RenderFaceInput;
+}>;
+
+export type PluginRenderFaceMutation = {
+  renderFace: {
+    id: string;
+    status: JobStatus;
+    error: string | null;
+    attempts: number;
+    render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+  };
+};
+
+export type PluginRenderDepthsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type PluginRenderDepthsQuery = {
+  job: {
+    id: string;
+    render: { id: string; depthUrls: Array<{ componentIndex: number; componentName: string; url: string }> } | null;
+  };
+};
+
+export type PluginPreviewEditMutationVariables = Exact<{
+  input: PreviewEditInput;
+}>;
+
+export type PluginPreviewEditMutation = {
+  previewEdit: {
+    imageUrl: string;
+    width: number;
+    height: number;
+    quality: RenderQuality;
+    operation: EditOperation;
+    description: string;
   };
 };

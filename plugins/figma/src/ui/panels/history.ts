@@ -134,6 +134,11 @@ const OP_LABELS: Record<string, string> = {
   TRUNCATE: 'Truncation',
 };
 
+/** What the edit did, in words: the server's Edit.description (its params when that is empty). */
+export function editLabel(edit: EditNode): string {
+  return edit.description || describe(edit);
+}
+
 function describe(edit: EditNode): string {
   const label = OP_LABELS[edit.operation] ?? edit.operation.charAt(0) + edit.operation.slice(1).toLowerCase();
   const p = (edit.params ?? {}) as Record<string, unknown>;
@@ -157,7 +162,7 @@ function row(face: FaceDetail, edit: EditNode, line: Set<string>, redo: Set<stri
   const onRedo = redo.has(edit.id);
   const onLine = line.has(edit.id) || onRedo;
   const branches = edit.children.length;
-  const text = describe(edit);
+  const text = editLabel(edit);
   const time = formatTime(edit.createdAt);
   // tabindex -1: the focus target after "Show older edits" (not in the tab order).
   return html`<li
@@ -168,7 +173,10 @@ function row(face: FaceDetail, edit: EditNode, line: Set<string>, redo: Set<stri
     tabindex="-1"
     aria-current=${isHead ? 'step' : nothing}
   >
-    ${thumb(edit.render, '')}
+    <span class="thumb-wrap">
+      ${thumb(edit.render, '')}
+      <span class="enlarged" aria-hidden="true">${edit.render ? thumb(edit.render, '') : ''}</span>
+    </span>
     <span class="meta">
       <span><span class="op">${text}</span>${isHead ? html`<span class="tag">CURRENT</span>` : ''}</span>
       <span class="time">${time}${onRedo ? ' · redo' : ''}${onLine ? '' : ' · other branch'}</span>
