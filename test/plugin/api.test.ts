@@ -100,6 +100,7 @@ const job = (status: Job['status'], extra: Partial<Job> = {}): Job => ({
   status,
   error: null,
   attempts: 1,
+  progress: null,
   render:
     status === 'SUCCEEDED' ? { id: 'r', width: 4, height: 4, imageUrl: '/r.png', segmentationUrl: '/s.png' } : null,
   ...extra,

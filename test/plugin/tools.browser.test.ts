@@ -16,6 +16,8 @@ import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
 import { PNG } from 'pngjs';
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+import { renderSample } from '../../src/dataset/render-sample.ts';
+import { sampleSeed } from '../../src/dataset/seeded-random.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { PROJECT_ROOT, buildPlugin } from './helpers.ts';
 
@@ -167,26 +169,30 @@ async function drag(page: Page, slider: Locator, from: number, to: number, steps
 let projectId = '';
 const faces: Record<string, string> = {};
 let components: string[] = [];
+let trainedModelId = '';
 
 describe('figma plugin edit tools against a real server', { timeout: 600_000 }, () => {
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`);
     await startHarnessServer();
-    app = await startTestApp();
+    // The demo model for the tools, and the shipped trained model with its encoder for importImage.
+    app = await startTestApp({ builtinModelsDir: path.join(PROJECT_ROOT, 'models') });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
     // A project with two faces, made through the API (the UI's own creation is ui.browser.test.ts').
-    const models = await app.gql<{ models: { id: string; components: { name: string; index: number }[] }[] }>(
-      `{ models { id components { name index } } }`,
-    );
+    const models = await app.gql<{
+      models: { id: string; untrained: boolean; components: { name: string; index: number }[] }[];
+    }>(`{ models { id untrained components { name index } } }`);
     assert.ok(models.data, JSON.stringify(models.errors));
-    components = models.data.models[0].components.map((c) => c.name);
+    const demo = models.data.models.find((m) => m.untrained)!;
+    trainedModelId = models.data.models.find((m) => !m.untrained)!.id;
+    components = demo.components.map((c) => c.name);
     const p = await app.gql<{ createProject: { id: string } }>(
       `mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`,
-      { input: { name: 'Tools', modelId: models.data.models[0].id } },
+      { input: { name: 'Tools', modelId: demo.id } },
     );
     assert.ok(p.data, JSON.stringify(p.errors));
     projectId = p.data.createProject.id;
@@ -540,6 +546,58 @@ describe('figma plugin edit tools against a real server', { timeout: 600_000 }, 
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     assert.ok(overflow <= 0, `the UI overflows horizontally by ${overflow}px`);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+  it("imports a designer's picture as a face: the server inverts it, the face lands on the canvas", async () => {
+    // A held-out cartoon face (dataset seed 7; the model trained on seed 1), drawn at 128 px.
+    const sample = renderSample(sampleSeed(7, 0), 128);
+    const png = new PNG({ width: 128, height: 128 });
+    for (let i = 0; i < 128 * 128; i++) {
+      png.data.set([sample.rgb[i * 3]!, sample.rgb[i * 3 + 1]!, sample.rgb[i * 3 + 2]!, 255], i * 4);
+    }
+    const picture = PNG.sync.write(png);
+    const own = await app.gql<{ createProject: { id: string } }>(
+      `mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`,
+      { input: { name: 'Own pictures', modelId: trainedModelId } },
+    );
+    assert.ok(own.data, JSON.stringify(own.errors));
+    const ownId = own.data.createProject.id;
+    const { page, frame, problems } = await openPlugin();
+    await frame.selectOption('#project-select', ownId);
+    await frame.getByRole('tab', { name: 'File' }).click();
+    await frame.setInputFiles('#import-image', { name: 'My sketch.png', mimeType: 'image/png', buffer: picture });
+    await waitPlaced(page, 1);
+    const face = await app.ctx.prisma.face.findFirstOrThrow({ where: { projectId: ownId, name: 'My sketch' } });
+    assert.equal(face.status, 'READY');
+    const rows = await editRows(face.id);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].operation, 'INVERT');
+    const [node] = await canvas(page);
+    assert.equal(node.pluginData.faceId, face.id);
+    const placed = await canvasImage(page, node.fills[0].imageHash!);
+    sameBytes(placed, await renderBytes(rows[0].renderId!), 'the canvas shows the inverted face');
+    // The inversion looks like the picture (downsized to the model's 64 px): far closer than w_avg.
+    const target = renderSample(sampleSeed(7, 0), 64).rgb;
+    const got = pixels(placed);
+    let se = 0;
+    for (let i = 0; i < 64 * 64; i++)
+      for (let c = 0; c < 3; c++) se += (got.data[i * 4 + c]! - target[i * 3 + c]!) ** 2;
+    const psnr = 10 * Math.log10((255 * 255) / (se / (64 * 64 * 3)));
+    assert.ok(psnr > 14, `PSNR of the inversion ${psnr.toFixed(2)} dB`);
+    await shot(page.locator('iframe'), '27-image-imported');
+
+    // Not a picture: the server's reason in the banner, no face made, nothing placed.
+    const before = await app.ctx.prisma.face.count({ where: { projectId: ownId } });
+    await frame.setInputFiles('#import-image', {
+      name: 'notes.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('hello'),
+    });
+    await frame.waitForSelector('#banner:not([hidden])');
+    assert.match((await frame.textContent('#banner-text')) ?? '', /^Couldn't import notes\.png: /);
+    assert.equal(await app.ctx.prisma.face.count({ where: { projectId: ownId } }), before);
+    assert.equal(await placedCount(page), 1, 'nothing more placed');
     assert.deepEqual(problems, []);
     await page.close();
   });

@@ -249,6 +249,11 @@ export class SsgClient {
     return (await this.request(ops.IMPORT_FACE, { input })).importFace;
   }
 
+  /** A PNG or JPEG as a new face: the payload's job inverts it (with progress), then renders it. */
+  async importImage(input: G.ImportImageInput): Promise<EditPayload> {
+    return (await this.request(ops.IMPORT_IMAGE, { input })).importImage;
+  }
+
   /** A dry run: the image (a data: URL) the edit would make; writes nothing. */
   async previewEdit(input: G.PreviewEditInput): Promise<G.PluginPreviewEditMutation['previewEdit']> {
     return (await this.request(ops.PREVIEW_EDIT, { input })).previewEdit;
@@ -302,10 +307,12 @@ export class SsgClient {
     opts: { intervalMs?: number; timeoutMs?: number; signal?: { cancelled: boolean } } = {},
   ): Promise<Render> {
     const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
-    let last: JobStatus | undefined;
+    let last: string | undefined;
     const report = (job: Job, via: ProgressTransport): Render | null => {
-      if (job.status !== last) onStatus(job, via);
-      last = job.status;
+      // Progress (image inversions) counts as news too.
+      const now = `${job.status}:${job.progress ?? ''}`;
+      if (now !== last) onStatus(job, via);
+      last = now;
       return settled(job);
     };
     if (this.ws?.available) {

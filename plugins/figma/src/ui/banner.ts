@@ -52,6 +52,7 @@ export function jobText(job: Job): string {
     case 'QUEUED':
       return 'Queued…';
     case 'RUNNING':
+      if (job.progress != null) return `Finding the face… ${Math.round(job.progress * 100)}%`;
       return job.attempts && job.attempts > 1 ? `Rendering (attempt ${job.attempts})…` : 'Rendering…';
     case 'SUCCEEDED':
       return 'Rendered';

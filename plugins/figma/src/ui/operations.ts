@@ -27,6 +27,7 @@ fragment(/* GraphQL */ `
     status
     error
     attempts
+    progress
     render {
       ...PluginRender
     }
@@ -334,6 +335,14 @@ export const TRUNCATE = op<G.PluginTruncateMutation, G.PluginTruncateMutationVar
 export const IMPORT_FACE = op<G.PluginImportFaceMutation, G.PluginImportFaceMutationVariables>(/* GraphQL */ `
   mutation PluginImportFace($input: ImportFaceInput!) {
     importFace(input: $input) {
+      ...PluginEditPayload
+    }
+  }
+`);
+
+export const IMPORT_IMAGE = op<G.PluginImportImageMutation, G.PluginImportImageMutationVariables>(/* GraphQL */ `
+  mutation PluginImportImage($input: ImportImageInput!) {
+    importImage(input: $input) {
       ...PluginEditPayload
     }
   }

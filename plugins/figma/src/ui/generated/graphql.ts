@@ -22,12 +22,30 @@ export type CreateProjectInput = {
   name: string;
 };
 
+/** A square of the image, in its pixels: what importImage resizes to the model's side. */
+export type CropInput = {
+  size: number;
+  x: number;
+  y: number;
+};
+
 /** What produced an edit. */
 export type EditOperation = 'IMPORT' | 'INTERPOLATE' | 'INVERT' | 'RESAMPLE' | 'SAMPLE' | 'SWAP' | 'TRUNCATE';
 
 export type ImportFaceInput = {
   /** Base64 of an official-format float32 .npy: a w [1, D] or a W+ [1, n_latent, D] / [n_latent, D]. */
   latentBase64: string;
+  name: string;
+  projectId: string | number;
+};
+
+export type ImportImageInput = {
+  /** The square to take; default the centre square. Frame the face as the training images are. */
+  crop?: CropInput | null | undefined;
+  /** Base64 of a PNG or JPEG file (a data: URL prefix is accepted), at most 8 MiB. */
+  imageBase64: string;
+  /** Encoder iterations (1-10); default the model's encoder's own. More: closer, slower. */
+  iterations?: number | null | undefined;
   name: string;
   projectId: string | number;
 };
@@ -108,6 +126,7 @@ export type PluginJobFragment = {
   status: JobStatus;
   error: string | null;
   attempts: number;
+  progress: number | null;
   render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
 };
 
@@ -182,6 +201,7 @@ export type PluginEditPayloadFragment = {
     status: JobStatus;
     error: string | null;
     attempts: number;
+    progress: number | null;
     render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
   };
 };
@@ -434,6 +454,7 @@ export type PluginCreateFaceMutation = {
       status: JobStatus;
       error: string | null;
       attempts: number;
+      progress: number | null;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
     };
   };
@@ -470,6 +491,7 @@ export type PluginSwapMutation = {
       status: JobStatus;
       error: string | null;
       attempts: number;
+      progress: number | null;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
     };
   };
@@ -546,6 +568,7 @@ export type PluginJobQuery = {
     status: JobStatus;
     error: string | null;
     attempts: number;
+    progress: number | null;
     render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
   };
 };
@@ -560,6 +583,7 @@ export type PluginJobUpdatedSubscription = {
     status: JobStatus;
     error: string | null;
     attempts: number;
+    progress: number | null;
     render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
   };
 };
@@ -595,6 +619,7 @@ export type PluginResampleMutation = {
       status: JobStatus;
       error: string | null;
       attempts: number;
+      progress: number | null;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
     };
   };
@@ -631,6 +656,7 @@ export type PluginInterpolateMutation = {
       status: JobStatus;
       error: string | null;
       attempts: number;
+      progress: number | null;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
     };
   };
@@ -667,6 +693,7 @@ export type PluginTruncateMutation = {
       status: JobStatus;
       error: string | null;
       attempts: number;
+      progress: number | null;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
     };
   };
@@ -703,6 +730,44 @@ export type PluginImportFaceMutation = {
       status: JobStatus;
       error: string | null;
       attempts: number;
+      progress: number | null;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+    };
+  };
+};
+
+export type PluginImportImageMutationVariables = Exact<{
+  input: ImportImageInput;
+}>;
+
+export type PluginImportImageMutation = {
+  importImage: {
+    face: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        description: string;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+    edit: {
+      id: string;
+      operation: EditOperation;
+      description: string;
+      createdAt: string;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+    job: {
+      id: string;
+      status: JobStatus;
+      error: string | null;
+      attempts: number;
+      progress: number | null;
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
     };
   };
@@ -724,6 +789,7 @@ export type PluginRenderFaceMutation = {
     status: JobStatus;
     error: string | null;
     attempts: number;
+    progress: number | null;
     render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
   };
 };

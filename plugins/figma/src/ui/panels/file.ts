@@ -1,4 +1,5 @@
-// File: import a face from an official-format .npy latent (importFace) and export the target's
+// File: import a face from a designer's own picture (importImage: the server inverts it with the
+// model's encoder), or from an official-format .npy latent (importFace), and export the target's
 // current latent as one (Edit.latentNpyBase64, downloaded as <face>.npy).
 import { html } from 'lit-html';
 import { ApiError, type FaceSummary } from '../api';
@@ -56,6 +57,44 @@ async function importNpy(ev: Event): Promise<void> {
   }
 }
 
+/** What the designer sees when the server refuses an image: the file's name and the reason. */
+const IMAGE_CODES = new Set(['INVALID_IMAGE', 'UNSUPPORTED_IMAGE_FORMAT', 'UPLOAD_TOO_LARGE', 'MODEL_CANNOT_INVERT']);
+
+async function importImage(ev: Event): Promise<void> {
+  const input = ev.target as HTMLInputElement;
+  const file = input.files?.[0];
+  const project = get().project;
+  if (!file || !project) return;
+  const name = file.name.replace(/\.[a-z0-9]+$/i, '') || `Image ${project.faces.length + 1}`;
+  clearBanner();
+  set({ busy: true });
+  setProgress('Uploading…', '');
+  try {
+    const c = client();
+    const imageBase64 = base64(new Uint8Array(await file.arrayBuffer()));
+    const payload = await c.importImage({ projectId: project.id, name, imageBase64 });
+    // The job inverts the image (progress per encoder iteration), then renders the found face.
+    const render = await c.waitForJob(payload.job.id, (job, via) => setProgress(jobText(job), via));
+    const face: FaceSummary = { ...payload.face, head: { ...payload.edit, render } };
+    set((s) => ({
+      project: s.project && { ...s.project, faces: [...s.project.faces.filter((f) => f.id !== face.id), face] },
+      targetId: face.id,
+    }));
+    setProgress('Placing on canvas…');
+    await placeOnCanvas(face, payload.edit.id, render, []);
+    setProgress(null);
+    send({ type: 'notify', message: `Imported ${face.name} from ${file.name}` });
+    await loadHistory();
+  } catch (err) {
+    setProgress(null);
+    const refused = err instanceof ApiError && (err.kind === 'input' || IMAGE_CODES.has(err.code ?? ''));
+    showError(refused ? new ApiError('input', `Couldn't import ${file.name}: ${err.message}`, err.code) : err);
+  } finally {
+    input.value = '';
+    set({ busy: false });
+  }
+}
+
 async function exportNpy(): Promise<void> {
   const face = currentFace();
   if (!face) return;
@@ -80,6 +119,18 @@ export function fileView() {
   const { busy, project } = get();
   const face = currentFace();
   return html`<div class="stack">
+    <label class="field">
+      <span class="label">Import a face from an image (PNG or JPEG)</span>
+      <input
+        id="import-image"
+        class="input file"
+        type="file"
+        accept="image/png,image/jpeg"
+        ?disabled=${busy || !project}
+        @change=${(ev: Event) => void importImage(ev)}
+      />
+    </label>
+    <p class="hint">The centre square is used: frame the face like the model's faces. The server finds its codes.</p>
     <label class="field">
       <span class="label">Import a face from a latent (.npy)</span>
       <input
