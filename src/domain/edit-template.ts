@@ -26,6 +26,7 @@ import {
   type HeadLatent,
   type LockedFace,
 } from './sql/edit-writes.ts';
+import { takeJobAllowance } from './sql/job-allowance.ts';
 import type { Principal } from './tokens.ts';
 import { requireId } from './validate.ts';
 
@@ -122,6 +123,7 @@ export async function editFace<P = undefined>(
     const { latent, params } = op.apply(input, prepared);
     checkLatent(latent, runtime.info);
     const edit = { authorTokenId: principal.tokenId, modelId: project.modelId, operation, params, latent };
+    await takeJobAllowance(tx, principal.tokenId, app.config.limits);
     return appendEdit(tx, locked, edit);
   });
 }
@@ -141,6 +143,7 @@ export function createRootEdit(
 ): Promise<EditResult> {
   return inTx(app, async (tx) => {
     const locked = await insertFace(tx, root.projectId, root.name);
+    await takeJobAllowance(tx, principal.tokenId, app.config.limits);
     return appendEdit(tx, locked, { authorTokenId: principal.tokenId, ...root, latent });
   });
 }

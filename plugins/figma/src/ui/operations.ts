@@ -55,8 +55,8 @@ fragment(/* GraphQL */ `
     parent {
       id
     }
-    children {
-      id
+    children(first: 0) {
+      totalCount
     }
   }
 `);

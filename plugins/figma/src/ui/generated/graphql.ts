@@ -68,7 +68,7 @@ export type PluginEditNodeFragment = {
   operation: EditOperation;
   createdAt: string;
   parent: { id: string } | null;
-  children: Array<{ id: string }>;
+  children: { totalCount: number };
   render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
   job: { id: string; status: JobStatus; error: string | null } | null;
 };
@@ -156,7 +156,7 @@ export type PluginEditPageFragment = {
       operation: EditOperation;
       createdAt: string;
       parent: { id: string } | null;
-      children: Array<{ id: string }>;
+      children: { totalCount: number };
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
     };
@@ -280,7 +280,7 @@ export type PluginFaceQuery = {
       operation: EditOperation;
       createdAt: string;
       parent: { id: string } | null;
-      children: Array<{ id: string }>;
+      children: { totalCount: number };
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
     };
@@ -294,7 +294,7 @@ export type PluginFaceQuery = {
           operation: EditOperation;
           createdAt: string;
           parent: { id: string } | null;
-          children: Array<{ id: string }>;
+          children: { totalCount: number };
           render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
           job: { id: string; status: JobStatus; error: string | null } | null;
         };
@@ -323,7 +323,7 @@ export type PluginFaceEditsQuery = {
           operation: EditOperation;
           createdAt: string;
           parent: { id: string } | null;
-          children: Array<{ id: string }>;
+          children: { totalCount: number };
           render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
           job: { id: string; status: JobStatus; error: string | null } | null;
         };
