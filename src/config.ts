@@ -41,6 +41,8 @@ export interface Config {
 }
 
 export interface LimitsConfig {
+  /** SSG_MAX_QUERY_TOKENS (default 4000): tokens of one GraphQL document; past it parsing stops (the standard introspection query is under 200). */
+  maxTokens: number;
   /** SSG_MAX_QUERY_DEPTH (default 12): field nesting of one operation (introspection excluded). */
   maxDepth: number;
   /** SSG_MAX_QUERY_COST (default 20000): cost units of one operation (src/resolvers/limits.ts says how fields cost). */
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: env.LOG_LEVEL || 'info',
     corsOrigins: (env.SSG_CORS_ORIGINS || '*').split(',').map((s) => s.trim()),
     limits: {
+      maxTokens: intFrom(env, 'SSG_MAX_QUERY_TOKENS', 4_000, 100),
       maxDepth: intFrom(env, 'SSG_MAX_QUERY_DEPTH', 12, 1),
       maxCost: intFrom(env, 'SSG_MAX_QUERY_COST', 20_000, 1),
       maxNodes: intFrom(env, 'SSG_MAX_COST_NODES', 50_000, 1),

@@ -12,7 +12,7 @@ import { ErrorCode, unauthenticated } from '../domain/errors.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../domain/tokens.ts';
 import { createGqlContext, type GqlContext } from '../resolvers/context.ts';
-import { limitCodeOf, limitRules } from '../resolvers/limits.ts';
+import { isTokenLimitError, limitCodeOf, limitMessage, limitRules, tooManyTokens } from '../resolvers/limits.ts';
 import { buildAppSchema } from '../resolvers/schema.ts';
 import { isFileRoute, serveFile } from './files.ts';
 import { readiness } from './readiness.ts';
@@ -69,8 +69,9 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: app.config.limits.maxTokens });
         } catch (err) {
+          if (isTokenLimitError(err)) return [tooManyTokens(err as GraphQLError)];
           return [err as GraphQLError];
         }
         const errors = validate(schema, document, [...specifiedRules, ...limits]);
@@ -100,6 +101,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     // Apollo's own handler would stop only itself and then re-send the signal, which the CLI
     // reads as a second Ctrl-C (exit 1, running jobs left RUNNING).
     stopOnTerminationSignals: false,
+    parseOptions: { maxTokens: app.config.limits.maxTokens },
     validationRules: limits, // after GraphQL's own rules
     plugins: [
       {
@@ -116,7 +118,12 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       const original = unwrapResolverError(error);
       // Apollo reports every validation error as GRAPHQL_VALIDATION_FAILED: keep the limits' own codes.
       const limitCode = limitCodeOf(error);
-      if (limitCode) return { ...formatted, extensions: { ...formatted.extensions, code: limitCode } };
+      if (limitCode)
+        return {
+          ...formatted,
+          message: limitMessage(formatted.message),
+          extensions: { ...formatted.extensions, code: limitCode },
+        };
       if (formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && !(original instanceof GraphQLError)) {
         app.log.error({ err: original }, 'GraphQL resolver failed');
         return { ...formatted, message: 'internal server error (logged on the server)' };

@@ -78,16 +78,41 @@ const LIMIT_CODES = new Set<string>([
 ]);
 
 /**
- * The limit code of a validation error, when it is one of ours: Apollo wraps validation errors as
- * GRAPHQL_VALIDATION_FAILED, and formatError puts our stable code back.
+ * The limit code of an error, when it is one of ours: Apollo wraps validation errors as
+ * GRAPHQL_VALIDATION_FAILED, and formatError puts our stable code back. A document over the parser's
+ * token limit (Config.limits.maxTokens: validating a huge document is itself the cost) is refused
+ * as too complex.
  */
 export function limitCodeOf(error: unknown): string | undefined {
+  if (isTokenLimitError(error)) return ErrorCode.QUERY_TOO_COMPLEX;
   for (let e = error as { extensions?: Record<string, unknown>; originalError?: unknown } | undefined; e;) {
     const code = e.extensions?.code;
     if (typeof code === 'string' && LIMIT_CODES.has(code)) return code;
     e = e.originalError as typeof e;
   }
   return undefined;
+}
+
+// graphql-js 16 spells it "more that".
+const TOKEN_LIMIT = /Document contains more tha[nt] (\d+) tokens/;
+
+/** The message of a limit error as the client sees it (the parser's own is rephrased). */
+export function limitMessage(message: string): string {
+  const tokens = TOKEN_LIMIT.exec(message)?.[1];
+  return tokens ? `query has more than ${tokens} tokens, over the limit; send smaller queries` : message;
+}
+
+/** graphql-js's parse error for `maxTokens` (it has no code of its own). */
+export function isTokenLimitError(error: unknown): boolean {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && TOKEN_LIMIT.test(message);
+}
+
+/** The token limit's error with our code (WebSocket: no formatError there). */
+export function tooManyTokens(error: GraphQLError): GraphQLError {
+  return new GraphQLError(limitMessage(error.message), {
+    extensions: { code: ErrorCode.QUERY_TOO_COMPLEX },
+  });
 }
 
 function fragmentsOf(context: ValidationContext): Map<string, FragmentDefinitionNode> {

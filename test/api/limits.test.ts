@@ -57,15 +57,22 @@ function padded(n: number): string {
 }
 
 describe('the cost limit', () => {
-  test('a query padded with 2,600 fragment spreads is refused over HTTP and WebSocket', async () => {
+  test('queries padded with fragment spreads are refused over HTTP and WebSocket', async () => {
+    // 2,600 spreads: over the parser's token limit, refused before validation.
     const http = await app.gql(padded(2_600));
     assert.equal(http.data, undefined);
     assert.equal(http.errors?.[0].extensions.code, 'QUERY_TOO_COMPLEX');
-    assert.match(http.errors![0].message, /cost \d+ exceeds the limit of 20000/);
-    assert.ok(http.errors![0].extensions.cost > 1_000_000, `cost ${http.errors![0].extensions.cost}`);
+    assert.match(http.errors![0].message, /more than 4000 tokens, over the limit/);
     const ws = await overWebSocket(app, padded(2_600));
     assert.equal(ws.data, undefined);
     assert.equal(ws.errors?.[0].extensions.code, 'QUERY_TOO_COMPLEX');
+    // 1,000 spreads: within the token limit, refused by its cost, each spread counted.
+    for (const res of [await app.gql(padded(1_000)), await overWebSocket(app, padded(1_000))]) {
+      assert.equal(res.data, undefined);
+      assert.equal(res.errors?.[0].extensions.code, 'QUERY_TOO_COMPLEX');
+      assert.match(res.errors![0].message, /cost \d+ exceeds the limit of 20000/);
+      assert.ok(res.errors![0].extensions.cost > 400_000, `cost ${res.errors![0].extensions.cost}`);
+    }
     // The same fragment spread a few times is fine.
     await ok(app.gql(padded(3)));
   });
@@ -180,10 +187,16 @@ describe('quotas and the response cap', () => {
         (_, i) => `f${i}: createFace(input: {projectId: $p, name: "f${i}", seed: ${i}}) { face { id } }`,
       ).join(' ');
     const fields = createFaces(1_000);
+    // 1,000: refused before anything runs (over the token limit as well as the mutation limit).
     const res = await app.gql(`mutation($p: ID!) { ${fields} }`, { p });
     assert.equal(res.data, undefined);
-    assert.equal(res.errors?.[0].extensions.code, 'TOO_MANY_MUTATIONS');
-    assert.match(res.errors![0].message, /at most 20 mutations/);
+    assert.equal(res.errors?.[0].extensions.code, 'QUERY_TOO_COMPLEX');
+    assert.deepEqual(await snapshot(app), before);
+    // 21: the mutation limit.
+    const over = await app.gql(`mutation($p: ID!) { ${createFaces(21)} }`, { p });
+    assert.equal(over.data, undefined);
+    assert.equal(over.errors?.[0].extensions.code, 'TOO_MANY_MUTATIONS');
+    assert.match(over.errors![0].message, /at most 20 mutations/);
     assert.deepEqual(await snapshot(app), before);
     // Twenty are allowed.
     const d = await ok(app.gql(`mutation($p: ID!) { ${createFaces(20)} }`, { p }));
