@@ -63,7 +63,7 @@ try {
     },
     {
       name: 'largest allowed page of children with latents',
-      query: `query($e:ID!){edit(id:$e){children(first:40){totalCount edges{node{id seq params latentNpyBase64 jobs{id status}}}}}}`,
+      query: `query($e:ID!){edit(id:$e){children(first:15){totalCount edges{node{id seq params latentNpyBase64 jobs{id status}}}}}}`,
       variables: { e: parent.editId },
     },
   ];

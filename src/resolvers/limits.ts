@@ -60,7 +60,7 @@ export interface CostSizes {
 /** Assumed length of unpaginated lists (jobs of an edit, components of a model). */
 const LIST_GUESS = 10;
 /** Response bytes one cost unit stands for, for fields costed by their size. */
-export const BYTES_PER_COST_UNIT = 256;
+export const BYTES_PER_COST_UNIT = 64;
 
 /** type-graphql `complexity` of `latentNpyBase64`: its base64 string of a [1, n_latent, D] float32 .npy. */
 export function latentCost({ context }: ComplexityEstimatorArgs): number {

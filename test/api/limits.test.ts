@@ -159,11 +159,13 @@ describe('Edit.children', () => {
     const q = `query($e:ID!){edit(id:$e){children(first:100){edges{node{latentNpyBase64 children(first:100){edges{node{latentNpyBase64 parent{latentNpyBase64}}}}}}}}}`;
     assert.ok(q.length < 260);
     assert.equal(await errorCode(app.gql(q, { e: face.editId })), 'QUERY_TOO_COMPLEX');
-    // Without a first: the default page (20), not 2,000.
-    const d = await ok(
-      app.gql(`query($e:ID!){edit(id:$e){children{edges{node{latentNpyBase64}}}}}`, { e: face.editId }),
-    );
-    assert.equal(d.edit.children.edges.length, 20);
+    // Without a first: the default page (20), not 2,000; 20 latents (about 1.5 MB) are over the cost, 15 within it.
+    const q20 = `query($e:ID!){edit(id:$e){children{edges{node{id latentNpyBase64}}}}}`;
+    assert.equal(await errorCode(app.gql(q20, { e: face.editId })), 'QUERY_TOO_COMPLEX');
+    const d = await ok(app.gql(q20.replace('children{', 'children(first:15){'), { e: face.editId }));
+    assert.equal(d.edit.children.edges.length, 15);
+    const d20 = await ok(app.gql(q20.replace(' latentNpyBase64', ''), { e: face.editId }));
+    assert.equal(d20.edit.children.edges.length, 20);
   });
 });
 
