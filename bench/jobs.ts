@@ -51,6 +51,8 @@ function startBenchApp(dbUrl: string, overrides: Partial<Config> = {}) {
     demoModel: true,
     logLevel: 'error',
     runWorker: false,
+    // No job rate: these drive hundreds of edits from one token (test/api/limits.test.ts tests the rate).
+    limits: { ...loadConfig({}).limits, jobsPerMinute: 0 },
     ...overrides,
   };
   return startApp(config, pino({ level: 'error' }));

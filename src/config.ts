@@ -36,6 +36,27 @@ export interface Config {
   logLevel: string;
   /** SSG_CORS_ORIGINS (default *): allowed origins; Figma's plugin iframe has origin "null". */
   corsOrigins: string[];
+  /** Per-request limits and per-token quotas (HTTP and WebSocket alike). */
+  limits: LimitsConfig;
+}
+
+export interface LimitsConfig {
+  /** SSG_MAX_QUERY_TOKENS (default 4000): tokens of one GraphQL document; past it parsing stops (the standard introspection query is under 200). */
+  maxTokens: number;
+  /** SSG_MAX_QUERY_DEPTH (default 12): field nesting of one operation (introspection excluded). */
+  maxDepth: number;
+  /** SSG_MAX_QUERY_COST (default 20000): cost units of one operation (src/resolvers/limits.ts says how fields cost). */
+  maxCost: number;
+  /** SSG_MAX_COST_NODES (default 50000): selections the cost evaluation visits before refusing the document. */
+  maxNodes: number;
+  /** SSG_MAX_MUTATIONS (default 20): root mutation fields (aliases included) in one request. */
+  maxMutationFields: number;
+  /** SSG_MAX_RESPONSE_BYTES (default 8388608 = 8 MiB): serialized size of one result. */
+  maxResponseBytes: number;
+  /** SSG_JOB_RATE_PER_MINUTE (default 120): jobs a token may queue per minute, sustained (0 = no limit). */
+  jobsPerMinute: number;
+  /** SSG_JOB_BURST (default 60): jobs a token may queue at once after being idle (the bucket's size). */
+  jobBurst: number;
 }
 
 export class ConfigError extends Error {}
@@ -94,5 +115,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxBatch: intFrom(env, 'SSG_MAX_BATCH', 8, 1),
     logLevel: env.LOG_LEVEL || 'info',
     corsOrigins: (env.SSG_CORS_ORIGINS || '*').split(',').map((s) => s.trim()),
+    limits: {
+      maxTokens: intFrom(env, 'SSG_MAX_QUERY_TOKENS', 4_000, 100),
+      maxDepth: intFrom(env, 'SSG_MAX_QUERY_DEPTH', 12, 1),
+      maxCost: intFrom(env, 'SSG_MAX_QUERY_COST', 20_000, 1),
+      maxNodes: intFrom(env, 'SSG_MAX_COST_NODES', 50_000, 1),
+      maxMutationFields: intFrom(env, 'SSG_MAX_MUTATIONS', 20, 1),
+      maxResponseBytes: intFrom(env, 'SSG_MAX_RESPONSE_BYTES', 8 * 1024 * 1024, 1024),
+      jobsPerMinute: intFrom(env, 'SSG_JOB_RATE_PER_MINUTE', 120),
+      jobBurst: intFrom(env, 'SSG_JOB_BURST', 60, 1),
+    },
   };
 }

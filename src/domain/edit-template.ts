@@ -27,6 +27,7 @@ import {
   type LockedFace,
   type NewEdit,
 } from './sql/edit-writes.ts';
+import { takeJobAllowance } from './sql/job-allowance.ts';
 import type { Principal } from './tokens.ts';
 import { requireId } from './validate.ts';
 
@@ -156,6 +157,7 @@ export async function editFace<P = undefined>(
     const locked = await lockFace(tx, plan.faceId);
     const { latent, params } = await computeEdit(tx, plan, op, locked.headEditId);
     const edit = { authorTokenId: principal.tokenId, modelId: plan.modelId, operation, params, latent };
+    await takeJobAllowance(tx, principal.tokenId, app.config.limits);
     return appendEdit(tx, locked, edit);
   });
 }
@@ -212,6 +214,7 @@ export function createRootEdit(
   return inTx(app, async (tx) => {
     await options.before?.(tx);
     const locked = await insertFace(tx, root.projectId, root.name, options.status);
+    await takeJobAllowance(tx, principal.tokenId, app.config.limits);
     return appendEdit(tx, locked, { authorTokenId: principal.tokenId, ...root, latent, job: options.job });
   });
 }

@@ -26,6 +26,7 @@ import { RenderQuality, requireQuality } from './render-quality.ts';
 import { findEdit, findFace, findJob, findProject, modelRuntime } from './queries.ts';
 import type { FaceRecord, JobRecord } from './records.ts';
 import { newestChildOf, parentOf, queueJob } from './sql/edit-writes.ts';
+import { takeJobAllowance } from './sql/job-allowance.ts';
 import type { Principal } from './tokens.ts';
 import { T_RANGE, requireFinite, requireId, requireName, requireSeed } from './validate.ts';
 
@@ -291,14 +292,17 @@ export async function renderFace(app: AppContext, principal: Principal, input: R
     if (edit.faceId !== face.id) throw badInput(`edit ${editId} is not an edit of face ${face.id}`, 'editId');
     targetEditId = edit.id;
   }
-  // One statement (job row, queue entry, event) is atomic by itself: no transaction needed.
-  return queueJob(app.prisma, {
-    kind: 'RENDER_COMPOSITION',
-    faceId: face.id,
-    editId: targetEditId,
-    modelId: project.modelId,
-    // FULL stays implicit, so FULL options (and their render keys) are what they were before qualities.
-    options: { components, componentNames: names, ...(quality === RenderQuality.PREVIEW ? { quality } : {}) },
+  // The job (row, queue entry, event: one statement) and the token's allowance commit together.
+  return app.prisma.$transaction(async (tx) => {
+    await takeJobAllowance(tx, principal.tokenId, app.config.limits);
+    return queueJob(tx, {
+      kind: 'RENDER_COMPOSITION',
+      faceId: face.id,
+      editId: targetEditId,
+      modelId: project.modelId,
+      // FULL stays implicit, so FULL options (and their render keys) are what they were before qualities.
+      options: { components, componentNames: names, ...(quality === RenderQuality.PREVIEW ? { quality } : {}) },
+    });
   });
 }
 

@@ -15,7 +15,14 @@ export const ErrorCode = {
   /** redo when the head has no child. */
   NOTHING_TO_REDO: 'NOTHING_TO_REDO',
   QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
+  /** Cost over the limit, or a document too large to evaluate its cost. */
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** More root mutation fields in one request than Config.limits.maxMutationFields. */
+  TOO_MANY_MUTATIONS: 'TOO_MANY_MUTATIONS',
+  /** The token's job allowance is spent; extensions.retryAfter says in how many seconds to retry. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A result over Config.limits.maxResponseBytes: nothing is sent but this error. */
+  RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   /** HTTP body over the limit (HTTP 413). */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** latentBase64 over the limit. */

@@ -11,6 +11,7 @@ import {
   type ProjectRecord,
   type RenderRecord,
 } from './records.ts';
+import { childCounts, childrenOf } from './sql/children.ts';
 
 function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] {
   const map = new Map<K, V>();
@@ -28,6 +29,17 @@ function groupBy<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): V[]
   }
   return keys.map((k) => map.get(k) ?? []);
 }
+
+/** Which page of which edit's children (Edit.children). */
+export interface ChildPageKey {
+  parentId: string;
+  /** Rows to read (the page size plus one, to know whether there is more). */
+  limit: number;
+  /** Children after this seq; 0 = from the first. */
+  afterSeq: number;
+}
+
+const childPageKey = (k: ChildPageKey) => `${k.parentId}:${k.limit}:${k.afterSeq}`;
 
 export function createLoaders(app: AppContext) {
   const prisma = () => app.prisma;
@@ -65,18 +77,33 @@ export function createLoaders(app: AppContext) {
       (r) => r.editId,
     ),
   );
-  /** Children of an edit, oldest first (seq ascending). */
-  const children = new DataLoader<string, EditRecord[]>(async (ids) =>
-    groupBy(
-      ids,
-      await prisma().edit.findMany({
-        where: { parentId: { in: [...ids] } },
-        orderBy: { seq: 'asc' },
-        select: editSelect,
-      }),
-      (r) => r.parentId!,
-    ),
+  /**
+   * A page of an edit's children, oldest first: `limit` rows after seq `afterSeq`. Keys with the
+   * same page (the usual case: every edit of a list asking for `first: n`) share one statement.
+   */
+  const childPage = new DataLoader<ChildPageKey, EditRecord[], string>(
+    async (keys) => {
+      const pages = new Map<string, ChildPageKey[]>();
+      for (const k of keys) {
+        const page = `${k.limit}:${k.afterSeq}`;
+        pages.set(page, [...(pages.get(page) ?? []), k]);
+      }
+      const rows = new Map<string, EditRecord[]>();
+      for (const group of pages.values()) {
+        const { limit, afterSeq } = group[0]!;
+        const parents = [...new Set(group.map((k) => k.parentId))];
+        const found = groupBy(parents, await childrenOf(prisma(), parents, limit, afterSeq), (r) => r.parentId!);
+        parents.forEach((parentId, i) => rows.set(childPageKey({ parentId, limit, afterSeq }), found[i]!));
+      }
+      return keys.map((k) => rows.get(childPageKey(k)) ?? []);
+    },
+    { cacheKeyFn: childPageKey },
   );
+  /** Number of children of an edit. */
+  const childCount = new DataLoader<string, number>(async (ids) => {
+    const counts = await childCounts(prisma(), [...ids]);
+    return ids.map((id) => counts.get(id) ?? 0);
+  });
   /** The root edit (seq 1) of a face. */
   const rootByFace = new DataLoader<string, EditRecord | null>(async (ids) =>
     byKey(
@@ -85,7 +112,7 @@ export function createLoaders(app: AppContext) {
       (r) => r.faceId,
     ),
   );
-  return { edit, face, project, render, depthComponents, job, jobsByEdit, children, rootByFace };
+  return { edit, face, project, render, depthComponents, job, jobsByEdit, childPage, childCount, rootByFace };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

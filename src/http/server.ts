@@ -1,9 +1,10 @@
 // The HTTP server: GraphQL over HTTP (Apollo Server 5, custom integration) and WebSocket
 // (graphql-ws), render images, latent export, health, readiness and metrics. CORS on every route.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { capResponse, capWsResult } from './response-cap.ts';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../context.ts';
@@ -11,7 +12,7 @@ import { ErrorCode, unauthenticated } from '../domain/errors.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../domain/tokens.ts';
 import { createGqlContext, type GqlContext } from '../resolvers/context.ts';
-import { checkLimits } from '../resolvers/limits.ts';
+import { isTokenLimitError, limitCodeOf, limitMessage, limitRules, tooManyTokens } from '../resolvers/limits.ts';
 import { buildAppSchema } from '../resolvers/schema.ts';
 import { isFileRoute, serveFile } from './files.ts';
 import { readiness } from './readiness.ts';
@@ -38,6 +39,9 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
   const authenticator = await createAuthenticator(app.prisma, { databaseUrl: app.databaseUrl, log: app.log });
   const authenticate = authenticator.authenticate;
   const metricsHandler = await loadMetricsHandler();
+  // Depth, cost and mutation limits: the same validation rules on both transports.
+  const latentFloats = Math.max(0, ...app.models.list().map((m) => m.layout.nLatent * m.layout.dim));
+  const limits = limitRules(app.config.limits, { latentFloats });
   const server = http.createServer();
   // noServer: attached to the HTTP server only through 'upgrade', so a listen error (port in use)
   // stays the HTTP server's to report instead of being re-emitted on the WebSocket server.
@@ -65,14 +69,13 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: app.config.limits.maxTokens });
         } catch (err) {
+          if (isTokenLimitError(err)) return [tooManyTokens(err as GraphQLError)];
           return [err as GraphQLError];
         }
-        const errors = validate(schema, document);
-        if (errors.length) return errors;
-        const limits = checkLimits(schema, document, payload.variables ?? undefined, payload.operationName);
-        if (limits.length) return limits.map(stripHttp);
+        const errors = validate(schema, document, [...specifiedRules, ...limits]);
+        if (errors.length) return errors.map(stripHttp);
         return {
           schema,
           document,
@@ -81,21 +84,12 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
           contextValue: createGqlContext(app, ctx.extra.principal!, baseUrlOf(ctx.extra.request)),
         };
       },
+      onNext: (_ctx, _id, _payload, _args, result) => capWsResult(result, app.config.limits.maxResponseBytes),
     },
     wsServer,
   );
 
   // ----- Apollo Server (HTTP)
-  const limitsPlugin: ApolloServerPlugin<GqlContext> = {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, request, operationName }) {
-          const errors = checkLimits(schema, document, request.variables, operationName);
-          if (errors.length) throw errors[0];
-        },
-      };
-    },
-  };
   const apollo = new ApolloServer<GqlContext>({
     schema,
     introspection: true,
@@ -107,8 +101,9 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     // Apollo's own handler would stop only itself and then re-send the signal, which the CLI
     // reads as a second Ctrl-C (exit 1, running jobs left RUNNING).
     stopOnTerminationSignals: false,
+    parseOptions: { maxTokens: app.config.limits.maxTokens },
+    validationRules: limits, // after GraphQL's own rules
     plugins: [
-      limitsPlugin,
       {
         async serverWillStart() {
           return {
@@ -121,6 +116,14 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     ],
     formatError(formatted, error) {
       const original = unwrapResolverError(error);
+      // Apollo reports every validation error as GRAPHQL_VALIDATION_FAILED: keep the limits' own codes.
+      const limitCode = limitCodeOf(error);
+      if (limitCode)
+        return {
+          ...formatted,
+          message: limitMessage(formatted.message),
+          extensions: { ...formatted.extensions, code: limitCode },
+        };
       if (formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && !(original instanceof GraphQLError)) {
         app.log.error({ err: original }, 'GraphQL resolver failed');
         return { ...formatted, message: 'internal server error (logged on the server)' };
@@ -175,7 +178,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
-      res.end(response.body.string);
+      res.end(capResponse(res, response.body.string, app.config.limits.maxResponseBytes));
     } else {
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();

@@ -1,9 +1,12 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { describeEdit, namedFaceId } from '../domain/edit-description.ts';
+import { pageSize, parseSeqCursor, seqCursor, toPage } from '../domain/pagination.ts';
 import { latentNpy } from '../domain/latent-npy.ts';
 import * as q from '../domain/queries.ts';
 import type { EditRecord } from '../domain/records.ts';
 import type { GqlContext } from './context.ts';
+import { latentCost } from './limits.ts';
+import { EditChildrenConnection, connection } from './types/connection.ts';
 import { Edit } from './types/edit.ts';
 import { Face } from './types/face.ts';
 import { InferenceJob } from './types/inference-job.ts';
@@ -35,9 +38,23 @@ export class EditResolver {
     return e.parentId ? ctx.loaders.edit.load(e.parentId) : null;
   }
 
-  @FieldResolver(() => [Edit], { description: 'Child edits, oldest first; more than one means a branch.' })
-  children(@Root() e: EditRecord, @Ctx() ctx: GqlContext) {
-    return ctx.loaders.children.load(e.id);
+  @FieldResolver(() => EditChildrenConnection, {
+    description: 'Child edits, oldest first, a page at a time; totalCount over 1 means a branch.',
+  })
+  async children(
+    @Root() e: EditRecord,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GqlContext,
+  ) {
+    const size = pageSize(first);
+    const afterSeq = parseSeqCursor(after);
+    const rows = await ctx.loaders.childPage.load({ parentId: e.id, limit: size + 1, afterSeq: afterSeq ?? 0 });
+    for (const c of rows) ctx.loaders.edit.prime(c.id, c);
+    return connection(
+      toPage(rows, size, (r) => seqCursor(r.seq), afterSeq),
+      () => ctx.loaders.childCount.load(e.id),
+    );
   }
 
   @FieldResolver(() => Boolean, { description: "True when this edit is its face's head." })
@@ -64,6 +81,7 @@ export class EditResolver {
   }
 
   @FieldResolver(() => String, {
+    complexity: latentCost, // its size: the cost limit counts each one by the bytes it sends
     description:
       'The W+ latent as an official-format .npy ([1, n_latent, D] float32), base64. Also GET /edits/{id}/latent.npy.',
   })

@@ -83,7 +83,7 @@ export class FaceResolver {
 
   @FieldResolver(() => Boolean, { description: 'True when the head has a child (redo possible).' })
   async canRedo(@Root() f: FaceRecord, @Ctx() ctx: GqlContext) {
-    return (await ctx.loaders.children.load(f.headEditId!)).length > 0;
+    return (await ctx.loaders.childCount.load(f.headEditId!)) > 0;
   }
 
   @FieldResolver(() => Boolean, { description: 'True when the head is not the root (undo possible).' })

@@ -167,7 +167,7 @@ test('page sizes and cursors', async () => {
 test('query depth and cost limits', async () => {
   const deep = `query($f: ID!) { face(id: $f) { head { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { id } } } } } } } } } } } } } }`;
   await rejects(deep, { f: face.faceId }, 'QUERY_TOO_DEEP', /depth/);
-  const costly = `{ projects(first: 100) { edges { node { faces(first: 100) { edges { node { edits(first: 100) { edges { node { id children { id } } } } } } } } } } }`;
+  const costly = `{ projects(first: 100) { edges { node { faces(first: 100) { edges { node { edits(first: 100) { edges { node { id children { totalCount } } } } } } } } } } }`;
   await rejects(costly, {}, 'QUERY_TOO_COMPLEX', /cost/);
   // introspection is not limited by depth
   const intro = await app.gql(

@@ -22,7 +22,7 @@ after(async () => {
 });
 
 const EDIT_FIELDS =
-  'id seq operation params parentId parent { id } children { id } createdAt job { id status } render { id }';
+  'id seq operation params parentId parent { id } children { edges { node { id } } } createdAt job { id status } render { id }';
 
 describe('models and projects', () => {
   test('models lists the demo model with its components', async () => {
@@ -233,9 +233,11 @@ describe('edits', () => {
     // branch: a new edit on a non-tip head
     const e4 = await swap();
     assert.equal(e4.parentId, e2.id);
-    const tree = await ok(app.gql(`query($e: ID!) { edit(id: $e) { children { id } } }`, { e: e2.id }));
+    const tree = await ok(
+      app.gql(`query($e: ID!) { edit(id: $e) { children { edges { node { id } } } } }`, { e: e2.id }),
+    );
     assert.deepEqual(
-      tree.edit.children.map((c: any) => c.id),
+      tree.edit.children.edges.map((c: any) => c.node.id),
       [e3.id, e4.id],
     );
     // redo at a tip

@@ -45,7 +45,7 @@ const FACES = `query($p: ID!, $n: Int) { project(id: $p) { id name model { id na
   id name editCount project { id } root { id seq } head { id seq operation params parentId render { id width height imageUrl segmentationUrl } job { id status } } } }
   pageInfo { hasNextPage endCursor } totalCount } } }`;
 const HISTORY = `query($f: ID!, $n: Int) { face(id: $f) { id head { id } edits(first: $n) { totalCount edges { cursor node {
-  id seq operation params parentId createdAt parent { id } children { id } render { id imageUrl } job { id status } } } pageInfo { hasNextPage endCursor } } } }`;
+  id seq operation params parentId createdAt parent { id } children { edges { node { id } } } render { id imageUrl } job { id status } } } pageInfo { hasNextPage endCursor } } } }`;
 
 test('listing faces with heads, renders and jobs costs a constant number of queries', async () => {
   const small = await measure(FACES, { p: projectId, n: 2 });

@@ -37,6 +37,8 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
     builtinModelsDir: undefined,
     demoModel: true,
     logLevel: process.env.LOG_LEVEL ?? 'warn',
+    // No job rate: these drive hundreds of edits from one token (test/api/limits.test.ts tests the rate).
+    limits: { ...loadConfig({}).limits, jobsPerMinute: 0 },
     ...overrides,
   };
   const app = await startApp(config, pino({ level: config.logLevel }));

@@ -25,6 +25,8 @@ export async function openJobsContext(overrides: Partial<Config> = {}): Promise<
     builtinModelsDir: undefined,
     demoModel: true,
     logLevel: process.env.LOG_LEVEL ?? 'fatal',
+    // No job rate: these drive hundreds of edits from one token (test/api/limits.test.ts tests the rate).
+    limits: { ...loadConfig({}).limits, jobsPerMinute: 0 },
     ...overrides,
   };
   const opened = await openContext(config, pino({ level: config.logLevel }));

@@ -21,10 +21,13 @@ export interface ConnectionValue<T> {
   readonly totalCount: Promise<number> | number;
 }
 
-export function Connection<TNode extends object>(NodeClass: ClassType<TNode>, totalCountDescription: string) {
-  const name = NodeClass.name;
-
-  @ObjectType(`${name}Edge`)
+/** `edgeName`: when one node type has two connections (Face.edits and Edit.children), the second's edge name. */
+export function Connection<TNode extends object>(
+  NodeClass: ClassType<TNode>,
+  totalCountDescription: string,
+  edgeName = `${NodeClass.name}Edge`,
+) {
+  @ObjectType(edgeName)
   abstract class EdgeClass {
     @Field(() => String) cursor!: string;
     @Field(() => NodeClass) node!: TNode;
@@ -64,3 +67,6 @@ export class FaceConnection extends Connection(Face, "All the project's faces.")
 
 @ObjectType()
 export class EditConnection extends Connection(Edit, 'All edits of the face (the whole tree).') {}
+
+@ObjectType({ description: "A page of an edit's children, oldest first." })
+export class EditChildrenConnection extends Connection(Edit, 'All children of the edit.', 'EditChildEdge') {}

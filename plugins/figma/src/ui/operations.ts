@@ -57,8 +57,8 @@ fragment(/* GraphQL */ `
     parent {
       id
     }
-    children {
-      id
+    children(first: 0) {
+      totalCount
     }
   }
 `);

@@ -147,7 +147,7 @@ export type PluginEditNodeFragment = {
   description: string;
   createdAt: string;
   parent: { id: string } | null;
-  children: Array<{ id: string }>;
+  children: { totalCount: number };
   render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
   job: { id: string; status: JobStatus; error: string | null } | null;
 };
@@ -241,7 +241,7 @@ export type PluginEditPageFragment = {
       description: string;
       createdAt: string;
       parent: { id: string } | null;
-      children: Array<{ id: string }>;
+      children: { totalCount: number };
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
     };
@@ -368,7 +368,7 @@ export type PluginFaceQuery = {
       description: string;
       createdAt: string;
       parent: { id: string } | null;
-      children: Array<{ id: string }>;
+      children: { totalCount: number };
       render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
       job: { id: string; status: JobStatus; error: string | null } | null;
     };
@@ -383,7 +383,7 @@ export type PluginFaceQuery = {
           description: string;
           createdAt: string;
           parent: { id: string } | null;
-          children: Array<{ id: string }>;
+          children: { totalCount: number };
           render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
           job: { id: string; status: JobStatus; error: string | null } | null;
         };
@@ -413,7 +413,7 @@ export type PluginFaceEditsQuery = {
           description: string;
           createdAt: string;
           parent: { id: string } | null;
-          children: Array<{ id: string }>;
+          children: { totalCount: number };
           render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
           job: { id: string; status: JobStatus; error: string | null } | null;
         };

@@ -116,9 +116,12 @@ function currentLine(face: FaceDetail, head: EditNode): { line: Set<string>; red
   const byId = new Map(face.edits.map((e) => [e.id, e]));
   const line = new Set<string>();
   for (let e: EditNode | undefined = head; e; e = e.parent ? byId.get(e.parent.id) : undefined) line.add(e.id);
+  // Children among the loaded edits (Edit.children is paginated; the page of edits has their parents).
+  const kidsOf = new Map<string, EditNode[]>();
+  for (const e of face.edits) if (e.parent) kidsOf.set(e.parent.id, [...(kidsOf.get(e.parent.id) ?? []), e]);
   const redo = new Set<string>();
-  for (let e: EditNode | undefined = head; e?.children.length;) {
-    const kids: EditNode[] = e.children.map((c) => byId.get(c.id)).filter((x): x is EditNode => !!x);
+  for (let e: EditNode | undefined = head; e?.children.totalCount;) {
+    const kids: EditNode[] = kidsOf.get(e.id) ?? [];
     e = kids.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
     if (e) redo.add(e.id);
   }
@@ -161,7 +164,7 @@ function row(face: FaceDetail, edit: EditNode, line: Set<string>, redo: Set<stri
   const isHead = edit.isHead;
   const onRedo = redo.has(edit.id);
   const onLine = line.has(edit.id) || onRedo;
-  const branches = edit.children.length;
+  const branches = edit.children.totalCount;
   const text = editLabel(edit);
   const time = formatTime(edit.createdAt);
   // tabindex -1: the focus target after "Show older edits" (not in the tab order).
