@@ -2,6 +2,7 @@
 // (graphql-ws), render images, latent export, health, readiness and metrics. CORS on every route.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -16,6 +17,9 @@ import { buildAppSchema } from '../resolvers/schema.ts';
 import { isFileRoute, serveFile } from './files.ts';
 import { readiness } from './readiness.ts';
 import { BodyTooLarge, applyCors, baseUrlOf, readBody, sendError, sendJson, sendTooLarge } from './util.ts';
+
+/** How long running HTTP requests may take to finish once shutdown starts. */
+const HTTP_DRAIN_GRACE_MS = 2_000;
 
 export interface HttpServer {
   server: http.Server;
@@ -34,7 +38,7 @@ async function loadMetricsHandler(): Promise<MetricsHandler | undefined> {
 }
 
 export async function createHttpServer(app: AppContext): Promise<HttpServer> {
-  const schema = await buildAppSchema(app);
+  const schema = await buildAppSchema(app.pubsub);
   const authenticator = await createAuthenticator(app.prisma, { databaseUrl: app.databaseUrl, log: app.log });
   const authenticate = authenticator.authenticate;
   const metricsHandler = await loadMetricsHandler();
@@ -109,6 +113,9 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     stopOnTerminationSignals: false,
     plugins: [
       limitsPlugin,
+      // apollo.stop(): stop accepting connections, let running requests finish (idle keep-alive
+      // sockets close at once), and cut the rest after the grace period.
+      ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: HTTP_DRAIN_GRACE_MS }),
       {
         async serverWillStart() {
           return {
@@ -242,16 +249,11 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     stop() {
       stopping ??= (async () => {
         for (const client of wsServer.clients) client.close(1001, 'server shutting down');
-        await apollo.stop(); // drains the WebSocket server (graphql-ws dispose)
+        // Runs the drain plugins: the HTTP server's and graphql-ws's dispose.
+        await apollo.stop();
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));
         for (const client of wsServer.clients) client.terminate();
         await authenticator.close();
-        await new Promise<void>((resolve) => {
-          if (!server.listening) return resolve();
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), 2_000).unref();
-        });
       })();
       return stopping;
     },

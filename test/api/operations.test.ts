@@ -123,7 +123,7 @@ describe('edits', () => {
   test('swap, resample, interpolate, setTruncation each add one edit on the head', async () => {
     const swap = await ok(
       app.gql(
-        `mutation($t: ID!, $s: ID!, $h: ID) { swapComponents(input: {targetFaceId: $t, sourceFaceId: $s, components: ["hair", "coarse"], part: SHAPE, expectedHeadId: $h}) {
+        `mutation($t: ID!, $s: ID!, $h: ID) { swapComponents(input: {targetFaceId: $t, sourceFaceId: $s, components: ["hair", "coarse"], part: BOTH, expectedHeadId: $h}) {
           face { id head { id } editCount } edit { ${EDIT_FIELDS} } job { id status } } }`,
         { t: a.faceId, s: b.faceId, h: a.editId },
       ),
