@@ -1,12 +1,14 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import * as edits from '../domain/edits.ts';
 import * as q from '../domain/queries.ts';
+import * as manage from '../domain/rename-delete.ts';
 import type { FaceRecord } from '../domain/records.ts';
 import type { GqlContext } from './context.ts';
 import { CreateFaceInput } from './inputs/create-face-input.ts';
 import { ImportFaceInput } from './inputs/import-face-input.ts';
 import { faceUpdates } from './subscriptions.ts';
 import { connection, EditConnection } from './types/connection.ts';
+import { Deletion } from './types/deletion.ts';
 import { Edit } from './types/edit.ts';
 import { EditPayload } from './types/edit-payload.ts';
 import { Face } from './types/face.ts';
@@ -29,6 +31,18 @@ export class FaceResolver {
   })
   async importFace(@Arg('input', () => ImportFaceInput) input: ImportFaceInput, @Ctx() ctx: GqlContext) {
     return await edits.importFace(ctx.app, ctx.principal, input);
+  }
+
+  @Mutation(() => Face)
+  renameFace(@Arg('id', () => ID) id: string, @Arg('name', () => String) name: string, @Ctx() ctx: GqlContext) {
+    return manage.renameFace(ctx.app, ctx.principal, id, name);
+  }
+
+  @Mutation(() => Deletion, {
+    description: 'Deletes the face and its history; QUEUED jobs are cancelled first, renders other faces use stay.',
+  })
+  deleteFace(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext) {
+    return manage.deleteFace(ctx.app, ctx.principal, id);
   }
 
   @Subscription(() => Face, {

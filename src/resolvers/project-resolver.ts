@@ -1,10 +1,12 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import * as q from '../domain/queries.ts';
+import * as manage from '../domain/rename-delete.ts';
 import type { ProjectRecord } from '../domain/records.ts';
 import type { GqlContext } from './context.ts';
 import { CreateProjectInput } from './inputs/create-project-input.ts';
 import { modelById } from './model-view.ts';
 import { connection, FaceConnection, ProjectConnection } from './types/connection.ts';
+import { Deletion } from './types/deletion.ts';
 import { GenerativeModel } from './types/generative-model.ts';
 import { Project } from './types/project.ts';
 
@@ -28,6 +30,18 @@ export class ProjectResolver {
   @Mutation(() => Project)
   createProject(@Arg('input', () => CreateProjectInput) input: CreateProjectInput, @Ctx() ctx: GqlContext) {
     return q.createProject(ctx.app, ctx.principal, input);
+  }
+
+  @Mutation(() => Project)
+  renameProject(@Arg('id', () => ID) id: string, @Arg('name', () => String) name: string, @Ctx() ctx: GqlContext) {
+    return manage.renameProject(ctx.app, ctx.principal, id, name);
+  }
+
+  @Mutation(() => Deletion, {
+    description: 'Deletes the project, its faces and their history; renders other faces use stay.',
+  })
+  deleteProject(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext) {
+    return manage.deleteProject(ctx.app, ctx.principal, id);
   }
 
   @FieldResolver(() => GenerativeModel)
