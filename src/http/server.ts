@@ -16,6 +16,7 @@ import { checkLimits } from '../resolvers/limits.ts';
 import { buildAppSchema } from '../resolvers/schema.ts';
 import { isFileRoute, serveFile } from './files.ts';
 import { readiness } from './readiness.ts';
+import { isSigned, verifySignedUrl } from './signed-urls.ts';
 import { BodyTooLarge, applyCors, baseUrlOf, readBody, sendError, sendJson, sendTooLarge } from './util.ts';
 
 /** How long running HTTP requests may take to finish once shutdown starts. */
@@ -221,6 +222,12 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
           allow: allowed.join(', '),
         },
       );
+    }
+    // A signed render URL (<img src>, Figma's image fetch) stands in for the bearer header.
+    if (!isGraphQL && !req.headers.authorization && isSigned(url)) {
+      const signed = verifySignedUrl(app.config, url);
+      if ('refused' in signed) return sendError(res, 403, signed.refused, signed.message);
+      return serveFile(app, signed.principal, req, res, path);
     }
     const principal = await authenticate(req.headers.authorization);
     // The Sandbox landing page opens in a browser, which has no token yet; everything else needs one.
