@@ -6,10 +6,12 @@ import { EditResolver } from './edit-resolver.ts';
 import { FaceResolver } from './face-resolver.ts';
 import { JobResolver } from './job-resolver.ts';
 import { ModelResolver } from './model-resolver.ts';
+import { NodeResolver } from './node-resolver.ts';
 import { ProjectResolver } from './project-resolver.ts';
 import { RenderResolver } from './render-resolver.ts';
 
 export const resolvers = [
+  NodeResolver,
   ModelResolver,
   ProjectResolver,
   FaceResolver,

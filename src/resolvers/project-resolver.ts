@@ -5,7 +5,7 @@ import type { ProjectRecord } from '../domain/records.ts';
 import type { GqlContext } from './context.ts';
 import { CreateProjectInput } from './inputs/create-project-input.ts';
 import { modelById } from './model-view.ts';
-import { connection, FaceConnection, ProjectConnection } from './types/connection.ts';
+import { connection, FIRST_ARG, FaceConnection, ProjectConnection } from './types/connection.ts';
 import { Deletion } from './types/deletion.ts';
 import { GenerativeModel } from './types/generative-model.ts';
 import { Project } from './types/project.ts';
@@ -14,7 +14,7 @@ import { Project } from './types/project.ts';
 export class ProjectResolver {
   @Query(() => ProjectConnection, { description: "The workspace's projects, newest first." })
   async projects(
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('first', () => Int, FIRST_ARG) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GqlContext,
   ) {
@@ -52,7 +52,7 @@ export class ProjectResolver {
   @FieldResolver(() => FaceConnection, { description: "The project's faces, newest first." })
   async faces(
     @Root() p: ProjectRecord,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('first', () => Int, FIRST_ARG) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GqlContext,
   ) {
