@@ -6,6 +6,7 @@
 // subscriber never hears of a status that was rolled back.
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { createListener } from '../db/listener.ts';
 import { createLocalPubSub } from './local-pubsub.ts';
 import type { PubSub } from './types.ts';
 
@@ -25,10 +26,6 @@ export async function createPgPubSub(databaseUrl: string, log: Logger): Promise<
   const local = createLocalPubSub();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   pool.on('error', (err) => log.warn({ err: err.message }, 'pubsub pool client error'));
-  let listener: pg.Client | undefined;
-  let closed = false;
-  let retryMs = 250;
-
   const deliver = (raw: string | undefined) => {
     if (!raw) return;
     try {
@@ -39,47 +36,13 @@ export async function createPgPubSub(databaseUrl: string, log: Logger): Promise<
     }
   };
 
-  const connectListener = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    let lost = false;
-    const onLost = (why: string) => {
-      if (lost) return;
-      lost = true;
-      if (listener === client) listener = undefined;
-      client.end().catch(() => {});
-      if (closed) return;
-      // A dropped LISTEN connection would silently stop live updates: reconnect, backing off.
-      log.warn({ why, retryMs }, 'pubsub listener lost its connection; reconnecting');
-      const t = setTimeout(() => {
-        connectListener().catch((err: Error) => onRetryFailed(err));
-      }, retryMs);
-      t.unref();
-      retryMs = Math.min(retryMs * 2, 5000);
-    };
-    client.on('notification', (msg) => {
-      if (msg.channel === EVENTS_CHANNEL) deliver(msg.payload);
-    });
-    client.on('error', (err) => onLost(err.message));
-    client.on('end', () => onLost('connection ended'));
-    await client.connect();
-    await client.query(`LISTEN ${EVENTS_CHANNEL}`);
-    if (closed) {
-      await client.end().catch(() => {});
-      return;
-    }
-    listener = client;
-    retryMs = 250;
-  };
-  const onRetryFailed = (err: Error) => {
-    if (closed) return;
-    log.warn({ err: err.message, retryMs }, 'pubsub listener reconnect failed; retrying');
-    const t = setTimeout(() => {
-      connectListener().catch((e: Error) => onRetryFailed(e));
-    }, retryMs);
-    t.unref();
-    retryMs = Math.min(retryMs * 2, 5000);
-  };
-  await connectListener();
+  const listener = await createListener({
+    databaseUrl,
+    channel: EVENTS_CHANNEL,
+    log,
+    what: 'pubsub listener',
+    onNotification: deliver,
+  });
 
   return {
     publish(routingKey: string, ...args: unknown[]) {
@@ -92,10 +55,7 @@ export async function createPgPubSub(databaseUrl: string, log: Logger): Promise<
     },
     subscribe: local.subscribe,
     async close() {
-      closed = true;
-      const l = listener;
-      listener = undefined;
-      await l?.end().catch(() => {});
+      await listener.close();
       await pool.end().catch(() => {});
     },
   };

@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { printSchema } from 'graphql';
+import pg from 'pg';
 import { pino } from 'pino';
-import { createPgPubSub, type PgPubSub } from '../../src/pubsub/pg-pubsub.ts';
+import { EVENTS_CHANNEL, createPgPubSub, type PgPubSub } from '../../src/pubsub/pg-pubsub.ts';
 import { Topics } from '../../src/pubsub/types.ts';
 import { buildAppSchema } from '../../src/resolvers/schema.ts';
 import { testDatabase } from '../helpers/db.ts';
@@ -43,4 +44,28 @@ test('the schema is built over the pubsub it is given (not a stub), with one SDL
   assert.notEqual(overWorker, overApi);
   assert.equal(printSchema(overWorker), printSchema(overApi));
   assert.ok(overApi.getSubscriptionType()?.getFields().faceUpdated);
+});
+
+test('a dropped LISTEN connection comes back by itself (src/db/listener.ts), and events flow again', async () => {
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  try {
+    const killed = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE datname = current_database() AND query = 'LISTEN ${EVENTS_CHANNEL}' AND pid <> pg_backend_pid()`,
+    );
+    assert.ok(killed.rowCount! >= 1, 'the listeners were connected');
+  } finally {
+    await admin.end();
+  }
+  const it = api.subscribe(Topics.FACE_UPDATED, 'face-3')[Symbol.asyncIterator]();
+  // Publish until the reconnected listener hears one (it backs off from 250 ms).
+  const next = it.next().then((r) => r.value);
+  let heard: unknown;
+  for (let i = 0; i < 40 && !heard; i++) {
+    worker.publish(Topics.FACE_UPDATED, { faceId: 'face-3', reason: 'EDIT' });
+    heard = await Promise.race([next, new Promise((r) => setTimeout(r, 250))]);
+  }
+  assert.deepEqual(heard, { faceId: 'face-3', reason: 'EDIT' });
+  await it.return!();
 });
