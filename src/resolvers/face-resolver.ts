@@ -7,7 +7,7 @@ import type { GqlContext } from './context.ts';
 import { CreateFaceInput } from './inputs/create-face-input.ts';
 import { ImportFaceInput } from './inputs/import-face-input.ts';
 import { faceUpdates } from './subscriptions.ts';
-import { connection, FIRST_ARG, EditConnection } from './types/connection.ts';
+import { connection, PAGE_RULE, EditConnection } from './types/connection.ts';
 import { Deletion } from './types/deletion.ts';
 import { Edit } from './types/edit.ts';
 import { EditPayload } from './types/edit-payload.ts';
@@ -71,12 +71,11 @@ export class FaceResolver {
   }
 
   @FieldResolver(() => EditConnection, {
-    description:
-      'The whole history (every branch) as a flat list, newest first (seq descending). Each edit has parentId: page through this list and rebuild the tree from parentId, at any depth (nested children stop at the query depth limit).',
+    description: `The whole history (every branch) as a flat list, newest first (seq descending). Each edit has parentId: page through this list and rebuild the tree from parentId, at any depth (nested children stop at the query depth limit). ${PAGE_RULE}`,
   })
   async edits(
     @Root() f: FaceRecord,
-    @Arg('first', () => Int, FIRST_ARG) first: number | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GqlContext,
   ) {

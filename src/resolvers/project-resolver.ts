@@ -5,16 +5,16 @@ import type { ProjectRecord } from '../domain/records.ts';
 import type { GqlContext } from './context.ts';
 import { CreateProjectInput } from './inputs/create-project-input.ts';
 import { modelById } from './model-view.ts';
-import { connection, FIRST_ARG, FaceConnection, ProjectConnection } from './types/connection.ts';
+import { connection, PAGE_RULE, FaceConnection, ProjectConnection } from './types/connection.ts';
 import { Deletion } from './types/deletion.ts';
 import { GenerativeModel } from './types/generative-model.ts';
 import { Project } from './types/project.ts';
 
 @Resolver(() => Project)
 export class ProjectResolver {
-  @Query(() => ProjectConnection, { description: "The workspace's projects, newest first." })
+  @Query(() => ProjectConnection, { description: `The workspace's projects, newest first. ${PAGE_RULE}` })
   async projects(
-    @Arg('first', () => Int, FIRST_ARG) first: number | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GqlContext,
   ) {
@@ -49,10 +49,10 @@ export class ProjectResolver {
     return modelById(ctx, p.modelId);
   }
 
-  @FieldResolver(() => FaceConnection, { description: "The project's faces, newest first." })
+  @FieldResolver(() => FaceConnection, { description: `The project's faces, newest first. ${PAGE_RULE}` })
   async faces(
     @Root() p: ProjectRecord,
-    @Arg('first', () => Int, FIRST_ARG) first: number | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GqlContext,
   ) {

@@ -7,13 +7,11 @@ import { Face } from './face.ts';
 import { Project } from './project.ts';
 
 /**
- * The options of every connection's `first` argument: one rule for every list (pagination.ts
- * pageSize), refused rather than clamped, so a client never silently gets less than it asked for.
+ * The page-size rule of every connection, appended to each connection field's description: one
+ * rule for every list (pagination.ts pageSize), refused rather than clamped, so a client never
+ * silently gets less than it asked for.
  */
-export const FIRST_ARG = {
-  nullable: true,
-  description: `Page size: 0 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}); more is refused with BAD_USER_INPUT (not clamped). Follow pageInfo.endCursor with \`after\` for the rest.`,
-} as const;
+export const PAGE_RULE = `first: 0 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}); more is refused with BAD_USER_INPUT (not clamped). Follow pageInfo.endCursor with \`after\` for the rest.`;
 
 @ObjectType()
 export class PageInfo {
