@@ -1,4 +1,5 @@
 // Every setting ssg-studio reads from the environment, in one place (the README lists them).
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.ts';
 
@@ -36,6 +37,13 @@ export interface Config {
   logLevel: string;
   /** SSG_CORS_ORIGINS (default *): allowed origins; Figma's plugin iframe has origin "null". */
   corsOrigins: string[];
+  /**
+   * SSG_URL_SECRET (default: random for each process): the HMAC key of signed render URLs. Set the
+   * same value on every API process behind one address, so a URL one signs another accepts.
+   */
+  urlSecret: string;
+  /** SSG_SIGNED_URL_TTL_S (default 900): how long a signed render URL stays valid, in seconds. */
+  signedUrlTtlS: number;
   /** Per-request limits and per-token quotas (HTTP and WebSocket alike). */
   limits: LimitsConfig;
 }
@@ -125,5 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       jobsPerMinute: intFrom(env, 'SSG_JOB_RATE_PER_MINUTE', 120),
       jobBurst: intFrom(env, 'SSG_JOB_BURST', 60, 1),
     },
+    urlSecret: env.SSG_URL_SECRET || randomBytes(32).toString('base64url'),
+    signedUrlTtlS: intFrom(env, 'SSG_SIGNED_URL_TTL_S', 900, 60),
   };
 }

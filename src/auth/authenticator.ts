@@ -5,9 +5,9 @@
 // on TOKEN_REVOKED_CHANNEL in the revoking statement, and each authenticator LISTENs on its own
 // connection and empties its cache when one arrives. While that connection is down nothing is
 // cached (every request asks the database), so a missed notification cannot keep a token alive.
-import pg from 'pg';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/client.ts';
+import { createListener } from '../db/listener.ts';
 import { TOKEN_REVOKED_CHANNEL, authenticate, hashToken, type Principal } from '../domain/tokens.ts';
 
 export interface AuthenticatorOptions {
@@ -39,59 +39,23 @@ export async function createAuthenticator(prisma: PrismaClient, opts: Authentica
   const lastUsedSeen = new Map<string, number>();
   // Bumped on every revocation: a lookup that started before one must not refill the cache.
   let generation = 0;
-  let listening = false;
-  let closed = false;
-  let listener: pg.Client | undefined;
-  let retryMs = 250;
-
   const invalidate = () => {
     generation++;
     cache.clear();
   };
 
-  const connect = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: opts.databaseUrl });
-    let lost = false;
-    const onLost = (why: string) => {
-      if (lost) return;
-      lost = true;
-      listening = false;
+  const listener = await createListener({
+    databaseUrl: opts.databaseUrl,
+    channel: TOKEN_REVOKED_CHANNEL,
+    log: opts.log,
+    what: 'token revocation listener',
+    onNotification(tokenId) {
       invalidate();
-      if (listener === client) listener = undefined;
-      client.end().catch(() => {});
-      if (closed) return;
-      opts.log.warn({ why, retryMs }, 'token revocation listener lost its connection; reconnecting');
-      reconnectLater();
-    };
-    client.on('notification', (msg) => {
-      if (msg.channel !== TOKEN_REVOKED_CHANNEL) return;
-      invalidate();
-      opts.log.info({ tokenId: msg.payload }, 'token revoked; authentication cache emptied');
-    });
-    client.on('error', (err) => onLost(err.message));
-    client.on('end', () => onLost('connection ended'));
-    await client.connect();
-    await client.query(`LISTEN ${TOKEN_REVOKED_CHANNEL}`);
-    if (closed) {
-      await client.end().catch(() => {});
-      return;
-    }
-    listener = client;
-    listening = true;
-    retryMs = 250;
-  };
-  const reconnectLater = () => {
-    const t = setTimeout(() => {
-      connect().catch((err: Error) => {
-        if (closed) return;
-        opts.log.warn({ err: err.message, retryMs }, 'token revocation listener reconnect failed; retrying');
-        reconnectLater();
-      });
-    }, retryMs);
-    t.unref();
-    retryMs = Math.min(retryMs * 2, 5_000);
-  };
-  await connect();
+      opts.log.info({ tokenId }, 'token revoked; authentication cache emptied');
+    },
+    // Revocations may be missed while the connection is down: forget what is cached.
+    onLost: invalidate,
+  });
 
   const recordUse = (tokenId: string, lastUsedAt: Date | null, now: number) => {
     const seen = lastUsedSeen.get(tokenId) ?? lastUsedAt?.getTime() ?? 0;
@@ -125,7 +89,7 @@ export async function createAuthenticator(prisma: PrismaClient, opts: Authentica
       }
       const principal: Principal = { tokenId: accepted.tokenId, workspaceId: accepted.workspaceId };
       recordUse(principal.tokenId, accepted.lastUsedAt, now);
-      if (listening && startedAt === generation) {
+      if (listener.listening && startedAt === generation) {
         if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
         // An expiring token leaves the cache when it expires, not up to ttlMs later.
         const until = Math.min(now + ttlMs, accepted.expiresAt?.getTime() ?? Infinity);
@@ -134,11 +98,8 @@ export async function createAuthenticator(prisma: PrismaClient, opts: Authentica
       return principal;
     },
     async close() {
-      closed = true;
-      listening = false;
+      await listener.close();
       invalidate();
-      await listener?.end().catch(() => {});
-      listener = undefined;
     },
   };
 }

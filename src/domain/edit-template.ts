@@ -12,7 +12,7 @@ import type { Prisma } from '../generated/prisma/client.ts';
 import type { EditOperation, FaceStatus } from '../generated/prisma/enums.ts';
 import { LatentError, checkLatent as checkModelLatent } from '../inference/latent.ts';
 import type { LatentLayout, ModelInfo } from '../inference/types.ts';
-import { requirePart, resolveComponents, type ComponentPart, type ComponentSelection } from './components.ts';
+import { COARSE, requirePart, resolveComponents, type ComponentPart, type ComponentSelection } from './components.ts';
 import { badInput, conflict } from './errors.ts';
 import { findFaces, modelRuntime, type Runtime } from './queries.ts';
 import type { FaceRecord } from './records.ts';
@@ -192,6 +192,14 @@ export async function dryRunEdit<P = undefined>(
 function select(info: ModelInfo, names: string[], part: string): ComponentSelection & { names: string[] } {
   const p = requirePart(part);
   const r = resolveComponents(info, names, { allowCoarse: true });
+  // The coarse (base) codes are one block with no shape/texture split: a SHAPE or TEXTURE edit
+  // would change all of them or none, so it is refused rather than half-applied.
+  if (r.coarse && p !== 'BOTH') {
+    throw badInput(
+      `"${COARSE}" has no shape and texture codes of its own; use part BOTH with "${COARSE}", or leave "${COARSE}" out of a ${p} edit`,
+      'part',
+    );
+  }
   return { components: r.components, coarse: r.coarse, part: p, names: r.names };
 }
 

@@ -2,6 +2,7 @@
 // (graphql-ws), render images, latent export, health, readiness and metrics. CORS on every route.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { capResponse, capWsResult } from './response-cap.ts';
@@ -16,7 +17,11 @@ import { isTokenLimitError, limitCodeOf, limitMessage, limitRules, tooManyTokens
 import { buildAppSchema } from '../resolvers/schema.ts';
 import { isFileRoute, serveFile } from './files.ts';
 import { readiness } from './readiness.ts';
+import { isSigned, verifySignedUrl } from './signed-urls.ts';
 import { BodyTooLarge, applyCors, baseUrlOf, readBody, sendError, sendJson, sendTooLarge } from './util.ts';
+
+/** How long running HTTP requests may take to finish once shutdown starts. */
+const HTTP_DRAIN_GRACE_MS = 2_000;
 
 export interface HttpServer {
   server: http.Server;
@@ -35,7 +40,7 @@ async function loadMetricsHandler(): Promise<MetricsHandler | undefined> {
 }
 
 export async function createHttpServer(app: AppContext): Promise<HttpServer> {
-  const schema = await buildAppSchema(app);
+  const schema = await buildAppSchema(app.pubsub);
   const authenticator = await createAuthenticator(app.prisma, { databaseUrl: app.databaseUrl, log: app.log });
   const authenticate = authenticator.authenticate;
   const metricsHandler = await loadMetricsHandler();
@@ -104,6 +109,9 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     parseOptions: { maxTokens: app.config.limits.maxTokens },
     validationRules: limits, // after GraphQL's own rules
     plugins: [
+      // apollo.stop(): stop accepting connections, let running requests finish (idle keep-alive
+      // sockets close at once), and cut the rest after the grace period.
+      ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: HTTP_DRAIN_GRACE_MS }),
       {
         async serverWillStart() {
           return {
@@ -218,6 +226,12 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
         },
       );
     }
+    // A signed render URL (<img src>, Figma's image fetch) stands in for the bearer header.
+    if (!isGraphQL && !req.headers.authorization && isSigned(url)) {
+      const signed = verifySignedUrl(app.config, url);
+      if ('refused' in signed) return sendError(res, 403, signed.refused, signed.message);
+      return serveFile(app, signed.principal, req, res, path);
+    }
     const principal = await authenticate(req.headers.authorization);
     // The Sandbox landing page opens in a browser, which has no token yet; everything else needs one.
     if (!principal && isGraphQL && req.method === 'GET' && wantsHtml(req))
@@ -245,16 +259,11 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     stop() {
       stopping ??= (async () => {
         for (const client of wsServer.clients) client.close(1001, 'server shutting down');
-        await apollo.stop(); // drains the WebSocket server (graphql-ws dispose)
+        // Runs the drain plugins: the HTTP server's and graphql-ws's dispose.
+        await apollo.stop();
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));
         for (const client of wsServer.clients) client.terminate();
         await authenticator.close();
-        await new Promise<void>((resolve) => {
-          if (!server.listening) return resolve();
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), 2_000).unref();
-        });
       })();
       return stopping;
     },

@@ -58,6 +58,6 @@ export async function invertImageJob(
     latent: Buffer.from(latent.buffer, latent.byteOffset, latent.byteLength),
   });
   log.info({ iterations, psnr: psnr.map((v) => Math.round(v * 100) / 100), stored: stored.stored }, 'image inverted');
-  // plainCacheKey '' makes the render step look its render up by the new latent's key.
-  return { ...row, latent: stored.latent, plainCacheKey: '', plainRenderId: null };
+  // The key queued with the job is the placeholder's: the render step computes the found latent's.
+  return { ...row, latent: stored.latent, cacheKey: null, storedRenderId: null };
 }

@@ -28,9 +28,10 @@ export class RenderSource {
   async obtain(row: ClaimedJob, signal: AbortSignal, timing: JobTiming): Promise<ObtainedRender> {
     const options = parseOptions(row.options);
     const latentBytes = new Uint8Array(row.latent.buffer, row.latent.byteOffset, row.latent.byteLength);
-    const cacheKey = renderCacheKey(row.modelId, latentBytes, options);
-    // The claim looked up the key for plain options; other options need their own lookup.
-    const stored = cacheKey === row.plainCacheKey ? row.plainRenderId : await findRender(this.db, cacheKey);
+    // The key was computed when the job was queued, and the claim looked it up; jobs queued
+    // before keys were stored get theirs now.
+    const cacheKey = row.cacheKey ?? renderCacheKey(row.modelId, latentBytes, options);
+    const stored = row.cacheKey ? row.storedRenderId : await findRender(this.db, cacheKey);
     if (stored) {
       timing.render = 'hit';
       return { renderId: stored, finished: false };

@@ -1,4 +1,5 @@
-// Content addressing of renders: one Render row per (model, latent bytes, canonical options).
+// Content addressing of renders: one Render row per (model, latent bytes, canonical options). The
+// one place the key is computed: jobs carry it from the moment they are queued (InferenceJob.cacheKey).
 import { createHash } from 'node:crypto';
 
 /** Bumped if the meaning of a render changes (e.g. a new PNG encoding), so old rows are not reused. */
@@ -54,16 +55,4 @@ export function renderCacheKey(modelId: string, latent: Uint8Array, options: unk
   h.update('\0');
   h.update(canonicalJson(normalizeRenderOptions(options)));
   return h.digest('hex');
-}
-
-/**
- * SQL for `renderCacheKey(modelId, latent, {})` (no components: every RENDER_EDIT job), over the
- * SQL expressions `modelId` (text) and `latent` (bytea), so the worker's claim can look the render
- * up in the same statement. Only a hint: the worker uses it when it equals the key it computes
- * itself, and otherwise looks the render up separately.
- */
-export function plainRenderCacheKeySql(modelId: string, latent: string): string {
-  const nul = `'\\x00'::bytea`;
-  return `encode(sha256(convert_to('${RENDER_KEY_VERSION}', 'UTF8') || ${nul} || convert_to(${modelId}, 'UTF8') || ${nul}
-    || convert_to(length(${latent})::text, 'UTF8') || ${nul} || ${latent} || ${nul} || convert_to('{}', 'UTF8')), 'hex')`;
 }

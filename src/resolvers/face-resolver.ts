@@ -2,13 +2,15 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subs
 import * as edits from '../domain/edits.ts';
 import { importImage } from '../domain/import-image.ts';
 import * as q from '../domain/queries.ts';
+import * as manage from '../domain/rename-delete.ts';
 import type { FaceRecord } from '../domain/records.ts';
 import type { GqlContext } from './context.ts';
 import { CreateFaceInput } from './inputs/create-face-input.ts';
 import { ImportFaceInput } from './inputs/import-face-input.ts';
 import { ImportImageInput } from './inputs/import-image-input.ts';
 import { faceUpdates } from './subscriptions.ts';
-import { connection, EditConnection } from './types/connection.ts';
+import { connection, PAGE_RULE, EditConnection } from './types/connection.ts';
+import { Deletion } from './types/deletion.ts';
 import { Edit } from './types/edit.ts';
 import { EditPayload } from './types/edit-payload.ts';
 import { Face } from './types/face.ts';
@@ -42,6 +44,18 @@ export class FaceResolver {
     return await importImage(ctx.app, ctx.principal, input);
   }
 
+  @Mutation(() => Face)
+  renameFace(@Arg('id', () => ID) id: string, @Arg('name', () => String) name: string, @Ctx() ctx: GqlContext) {
+    return manage.renameFace(ctx.app, ctx.principal, id, name);
+  }
+
+  @Mutation(() => Deletion, {
+    description: 'Deletes the face and its history; QUEUED jobs are cancelled first, renders other faces use stay.',
+  })
+  deleteFace(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext) {
+    return manage.deleteFace(ctx.app, ctx.principal, id);
+  }
+
   @Subscription(() => Face, {
     description: 'The face now, then at every new edit, head move or render.',
     subscribe: ({ args, context }) => faceUpdates(context as GqlContext, String(args.id)),
@@ -68,7 +82,7 @@ export class FaceResolver {
   }
 
   @FieldResolver(() => EditConnection, {
-    description: 'The whole history (every branch), newest first (seq descending). For the tree use parent/children.',
+    description: `The whole history (every branch) as a flat list, newest first (seq descending). Each edit has parentId: page through this list and rebuild the tree from parentId, at any depth (nested children stop at the query depth limit). ${PAGE_RULE}`,
   })
   async edits(
     @Root() f: FaceRecord,

@@ -7,10 +7,12 @@ import { FaceResolver } from './face-resolver.ts';
 import { JobResolver } from './job-resolver.ts';
 import { ModelResolver } from './model-resolver.ts';
 import { PreviewResolver } from './preview-resolver.ts';
+import { NodeResolver } from './node-resolver.ts';
 import { ProjectResolver } from './project-resolver.ts';
 import { RenderResolver } from './render-resolver.ts';
 
 export const resolvers = [
+  NodeResolver,
   ModelResolver,
   ProjectResolver,
   FaceResolver,

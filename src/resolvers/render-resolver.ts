@@ -3,6 +3,7 @@ import * as edits from '../domain/edits.ts';
 import { modelInfo } from '../domain/queries.ts';
 import type { RenderRecord } from '../domain/records.ts';
 import { renderDepthUrl, renderImageUrl, renderSegmentationUrl } from '../http/routes.ts';
+import { signUrl } from '../http/signed-urls.ts';
 import type { GqlContext } from './context.ts';
 import { RenderFaceInput } from './inputs/render-face-input.ts';
 import { InferenceJob } from './types/inference-job.ts';
@@ -17,14 +18,17 @@ export class RenderResolver {
     return edits.renderFace(ctx.app, ctx.principal, input);
   }
 
-  @FieldResolver(() => String, { description: 'GET with the same Authorization header.' })
+  @FieldResolver(() => String, {
+    description:
+      'A signed URL, valid for SSG_SIGNED_URL_TTL_S (15 min by default) with no header (usable as <img src>); the Authorization header also works.',
+  })
   imageUrl(@Root() r: RenderRecord, @Ctx() ctx: GqlContext) {
-    return renderImageUrl(ctx.baseUrl, r.id);
+    return signUrl(ctx.app.config, renderImageUrl(ctx.baseUrl, r.id), ctx.principal);
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: 'Signed like imageUrl.' })
   segmentationUrl(@Root() r: RenderRecord, @Ctx() ctx: GqlContext) {
-    return renderSegmentationUrl(ctx.baseUrl, r.id);
+    return signUrl(ctx.app.config, renderSegmentationUrl(ctx.baseUrl, r.id), ctx.principal);
   }
 
   @FieldResolver(() => [DepthMap], { description: 'Per-component pseudo-depth maps.' })
@@ -33,7 +37,11 @@ export class RenderResolver {
     const info = modelInfo(ctx.app, r.modelId);
     return indices.map((i) => {
       const name = info?.components.find((c) => c.index === i)?.name ?? String(i);
-      return { componentIndex: i, componentName: name, url: renderDepthUrl(ctx.baseUrl, r.id, name) };
+      return {
+        componentIndex: i,
+        componentName: name,
+        url: signUrl(ctx.app.config, renderDepthUrl(ctx.baseUrl, r.id, name), ctx.principal),
+      };
     });
   }
 }

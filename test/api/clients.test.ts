@@ -127,3 +127,19 @@ test('graphql-request receives extensions.code for 401 and 404', async () => {
     assert.equal(err.response.errors?.[0]?.extensions?.code, code);
   }
 });
+
+test('graphql-codegen generates operation types from the live URL (the README example)', async () => {
+  const { generate } = await import('@graphql-codegen/cli');
+  const [file] = await generate(
+    {
+      silent: true,
+      // As in the README: the server's URL with the bearer token; codegen introspects it.
+      schema: { [`${app.url}/graphql`]: { headers: { authorization: `Bearer ${app.token}` } } },
+      documents: 'query Faces($id: ID!) { project(id: $id) { faces(first: 10) { edges { node { id name } } } } }',
+      generates: { 'generated.ts': { plugins: ['typescript-operations'], config: { onlyOperationTypes: true } } },
+    },
+    false,
+  );
+  assert.match(file.content, /export type FacesQuery = /);
+  assert.match(file.content, /export type FacesQueryVariables = /);
+});

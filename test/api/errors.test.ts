@@ -94,6 +94,14 @@ test('component names the model does not have are named in the error', async () 
   await rejects(SWAP, { t: face.faceId, s: face.faceId, c: ['hair'] }, 'BAD_USER_INPUT', /another face/);
   await rejects(RESAMPLE, { f: face.faceId, c: ['horns'] }, 'BAD_USER_INPUT', /"horns"/);
   await rejects(RENDER, { f: face.faceId, c: ['coarse'] }, 'BAD_USER_INPUT', /"coarse"/);
+  // The coarse codes have no shape/texture split: SHAPE or TEXTURE with "coarse" is refused, not ignored.
+  await rejects(RESAMPLE, { f: face.faceId, c: ['hair', 'coarse'] }, 'BAD_USER_INPUT', /"coarse".*part BOTH/);
+  await rejects(
+    `mutation($t: ID!, $s: ID!) { swapComponents(input: {targetFaceId: $t, sourceFaceId: $s, components: ["coarse"], part: TEXTURE}) { edit { id } } }`,
+    { t: face.faceId, s: other.faceId },
+    'BAD_USER_INPUT',
+    /part BOTH/,
+  );
   await rejects(RENDER, { f: face.faceId, e: other.editId, c: ['hair'] }, 'BAD_USER_INPUT', /not an edit of face/);
   await rejects(
     `mutation($t: ID!, $s: ID!) { swapComponents(input: {targetFaceId: $t, sourceFaceId: $s, components: ["hair"], part: SIDEWAYS}) { edit { id } } }`,

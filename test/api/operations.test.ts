@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { signUrl } from '../../src/http/signed-urls.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { createFace, createProject, errorCode, ok, waitForJob } from './util.ts';
 
@@ -114,16 +115,51 @@ describe('edits', () => {
     assert.ok(render.depthUrls.length > 0);
     const depth = await fetch(render.depthUrls[0].url, { headers: auth });
     assert.equal(depth.status, 200);
-    // token check: none → 401, another workspace → 404
-    assert.equal((await fetch(render.imageUrl)).status, 401);
+    // token check: neither header nor signature → 401, another workspace → 404
+    const unsigned = render.imageUrl.split('?')[0];
+    assert.equal((await fetch(unsigned)).status, 401);
     const other = await app.newToken('other-renders');
     assert.equal((await fetch(render.imageUrl, { headers: { authorization: `Bearer ${other}` } })).status, 404);
+  });
+
+  test('render URLs are signed: they load with no header (as <img src>), until they expire or are altered', async () => {
+    const e = await ok(
+      app.gql(`query($id: ID!) { edit(id: $id) { render { imageUrl segmentationUrl depthUrls { url } } } }`, {
+        id: a.editId,
+      }),
+    );
+    const { imageUrl, segmentationUrl, depthUrls } = e.edit.render;
+    for (const url of [imageUrl, segmentationUrl, depthUrls[0].url]) {
+      const r = await fetch(url);
+      assert.equal(r.status, 200, url);
+      assert.equal(r.headers.get('content-type'), 'image/png');
+    }
+    const refused = async (url: string) => {
+      const r = await fetch(url);
+      return [r.status, ((await r.json()) as any).errors[0].extensions.code];
+    };
+    const u = new URL(imageUrl);
+    const altered = new URL(u);
+    altered.pathname = altered.pathname.replace('image.png', 'segmentation.png');
+    assert.deepEqual(await refused(altered.toString()), [403, 'URL_SIGNATURE_INVALID'], 'another file, same signature');
+    const later = new URL(u);
+    later.searchParams.set('exp', String(Number(u.searchParams.get('exp')) + 3600));
+    assert.deepEqual(await refused(later.toString()), [403, 'URL_SIGNATURE_INVALID'], 'a longer life, same signature');
+    const otherWs = new URL(u);
+    otherWs.searchParams.set('ws', '00000000-0000-0000-0000-000000000000');
+    assert.deepEqual(await refused(otherWs.toString()), [403, 'URL_SIGNATURE_INVALID']);
+    const principal = { workspaceId: u.searchParams.get('ws')!, tokenId: u.searchParams.get('tok')! };
+    const old = signUrl(app.ctx.config, imageUrl.split('?')[0], principal, Date.now() - 2 * 3600_000);
+    assert.deepEqual(await refused(old), [403, 'URL_EXPIRED']);
+    // Signed by a server with another secret: refused, not trusted.
+    const foreign = signUrl({ ...app.ctx.config, urlSecret: 'another secret' }, imageUrl.split('?')[0], principal);
+    assert.deepEqual(await refused(foreign), [403, 'URL_SIGNATURE_INVALID']);
   });
 
   test('swap, resample, interpolate, setTruncation each add one edit on the head', async () => {
     const swap = await ok(
       app.gql(
-        `mutation($t: ID!, $s: ID!, $h: ID) { swapComponents(input: {targetFaceId: $t, sourceFaceId: $s, components: ["hair", "coarse"], part: SHAPE, expectedHeadId: $h}) {
+        `mutation($t: ID!, $s: ID!, $h: ID) { swapComponents(input: {targetFaceId: $t, sourceFaceId: $s, components: ["hair", "coarse"], part: BOTH, expectedHeadId: $h}) {
           face { id head { id } editCount } edit { ${EDIT_FIELDS} } job { id status } } }`,
         { t: a.faceId, s: b.faceId, h: a.editId },
       ),

@@ -9,6 +9,8 @@ import { CANCEL_JOB_SQL } from '../../src/jobs/sql/cancel.ts';
 import { claimJob } from '../../src/jobs/sql/claim.ts';
 import { findDeadLockHolders } from '../../src/jobs/sql/dead-locks.ts';
 import { failJob } from '../../src/jobs/sql/fail.ts';
+import { queueJob } from '../../src/domain/sql/edit-writes.ts';
+import { renderCacheKey } from '../../src/jobs/render-key.ts';
 import { findRender } from '../../src/jobs/sql/find-render.ts';
 import { finishJob } from '../../src/jobs/sql/finish.ts';
 import { releaseJobs } from '../../src/jobs/sql/release.ts';
@@ -140,18 +142,46 @@ async function waitForEvent(statuses: string[], status: string) {
 }
 
 describe('statements', () => {
-  test('claimJob: attempts + 1, the worker, the latent and the plain cache lookup', async () => {
+  test('claimJob: attempts + 1, the worker, the latent and the cache lookup', async () => {
     const id = await jobIn('QUEUED', 0);
     const row = await claimJob(pool, { jobId: id, workerId: W, queueJobId: (await queueEntry(t.ctx, id))!.id });
     assert.equal(row!.attempts, 1);
     assert.equal(row!.editId, face.editId);
     assert.equal(row!.latent.byteLength, face.latent.byteLength);
-    assert.match(row!.plainCacheKey, /^[0-9a-f]{64}$/);
-    assert.equal(row!.plainRenderId, null);
+    assert.equal(row!.cacheKey, null, 'a row written without a key (as before 0003): the worker computes it');
+    assert.equal(row!.storedRenderId, null);
     assert.ok(row!.queueWaitMs! >= 0);
     const db = await jobRow(t.ctx, id);
     assert.equal(db!.workerId, W);
     assert.ok(db!.startedAt);
+  });
+
+  test('queueJob stores the JS cache key on the job; claimJob finds the render stored under it', async () => {
+    const options = { components: [3, 1, 3], componentNames: ['x'] };
+    const job = await queueJob(t.ctx.prisma, {
+      kind: 'RENDER_COMPOSITION',
+      faceId: face.faceId,
+      editId: face.editId,
+      modelId: t.ctx.models.demoModelId,
+      options,
+    });
+    const bytes = new Uint8Array(face.latent.buffer, face.latent.byteOffset, face.latent.byteLength);
+    const key = renderCacheKey(t.ctx.models.demoModelId, bytes, { components: [1, 3] });
+    const running = await jobIn('RUNNING');
+    const stored = await storeRender(
+      pool,
+      {
+        cacheKey: key,
+        modelId: t.ctx.models.demoModelId,
+        options: { components: [1, 3] },
+        result: fakeRender(4),
+        finish: true,
+      },
+      { jobId: running, editId: face.editId, setsEditRender: false, workerId: W },
+    );
+    const row = await claimJob(pool, { jobId: job.id, workerId: W, queueJobId: (await queueEntry(t.ctx, job.id))!.id });
+    assert.equal(row!.cacheKey, key, 'the key of src/jobs/render-key.ts, computed once when queued');
+    assert.equal(row!.storedRenderId, stored.renderId);
   });
 
   test('storeRender: one render per key with its depth maps; finishing sets the edit and the job', async () => {

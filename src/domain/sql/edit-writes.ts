@@ -7,6 +7,7 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import type { EditOperation, FaceStatus, JobKind } from '../../generated/prisma/enums.ts';
 import { notifyFaceSql, notifyJobSql } from '../../jobs/events.ts';
 import { uuidv7 } from '../../jobs/ids.ts';
+import { renderCacheKey } from '../../jobs/render-key.ts';
 import { addJobSql } from '../../jobs/task.ts';
 import { faceNotReady, notFound } from '../errors.ts';
 import { latentFromBytes, latentToBytes, type EditRecord, type FaceRecord, type JobRecord } from '../records.ts';
@@ -75,9 +76,10 @@ function insertJobSql(p: {
   editId: string;
   modelId: string;
   options: string;
+  cacheKey: string;
 }) {
-  return `INSERT INTO "InferenceJob" (id, kind, "faceId", "editId", "modelId", options, "createdAt", "updatedAt")
-       VALUES (${p.id}::uuid, ${p.kind}::"JobKind", ${p.faceId}::uuid, ${p.editId}::uuid, ${p.modelId}, ${p.options}::jsonb, ${NOW_UTC}, ${NOW_UTC})
+  return `INSERT INTO "InferenceJob" (id, kind, "faceId", "editId", "modelId", options, "cacheKey", "createdAt", "updatedAt")
+       VALUES (${p.id}::uuid, ${p.kind}::"JobKind", ${p.faceId}::uuid, ${p.editId}::uuid, ${p.modelId}, ${p.options}::jsonb, ${p.cacheKey}, ${NOW_UTC}, ${NOW_UTC})
        RETURNING *`;
 }
 
@@ -92,10 +94,15 @@ export interface JobData {
   options: Prisma.InputJsonValue;
 }
 
-/** Inserts an InferenceJob (QUEUED) with its queue entry and announces JOB_UPDATED QUEUED. */
+/**
+ * Inserts an InferenceJob (QUEUED) with its queue entry and announces JOB_UPDATED QUEUED. The
+ * render's cache key needs the edit's latent (edits never change theirs).
+ */
 export async function queueJob(tx: Tx, data: JobData): Promise<JobRecord> {
+  const edits = await tx.$queryRaw<{ latent: Uint8Array }[]>`SELECT latent FROM "Edit" WHERE id = ${data.editId}::uuid`;
+  if (!edits.length) throw notFound('edit', data.editId);
   const rows = await tx.$queryRawUnsafe<Record<string, unknown>[]>(
-    `WITH j AS (${insertJobSql({ id: '$1', kind: '$2', faceId: '$3', editId: '$4', modelId: '$5', options: '$6' })})
+    `WITH j AS (${insertJobSql({ id: '$1', kind: '$2', faceId: '$3', editId: '$4', modelId: '$5', options: '$6', cacheKey: '$7' })})
      SELECT ${selectRecord('j', JOB_COLUMNS)}, ${QUEUE_AND_ANNOUNCE} FROM j`,
     uuidv7(),
     data.kind,
@@ -103,6 +110,7 @@ export async function queueJob(tx: Tx, data: JobData): Promise<JobRecord> {
     data.editId,
     data.modelId,
     JSON.stringify(data.options),
+    renderCacheKey(data.modelId, edits[0]!.latent, data.options),
   );
   return record<JobRecord>(rows[0]!, 'j');
 }
@@ -129,12 +137,13 @@ export interface EditResult {
  * statement (foreign keys are checked at its end, when all rows exist).
  */
 export async function appendEdit(tx: Tx, locked: LockedFace, edit: NewEdit): Promise<EditResult> {
+  const latentBytes = latentToBytes(edit.latent);
   const rows = await tx.$queryRawUnsafe<Record<string, unknown>[]>(
     `WITH e AS (
        INSERT INTO "Edit" (id, "faceId", seq, "parentId", operation, params, latent, "authorTokenId", "createdAt")
        VALUES ($1::uuid, $2::uuid, $3, $4::uuid, $5::"EditOperation", $6::jsonb, $7, $8::uuid, ${NOW_UTC})
        RETURNING *),
-     j AS (${insertJobSql({ id: '$9', kind: '$11', faceId: '$2', editId: '$1', modelId: '$10', options: '$12' })}),
+     j AS (${insertJobSql({ id: '$9', kind: '$11', faceId: '$2', editId: '$1', modelId: '$10', options: '$12', cacheKey: '$13' })}),
      f AS (
        UPDATE "Face" SET "headEditId" = $1::uuid, "editCount" = $3, "updatedAt" = ${NOW_UTC}
        WHERE id = $2::uuid
@@ -148,12 +157,13 @@ export async function appendEdit(tx: Tx, locked: LockedFace, edit: NewEdit): Pro
     locked.headEditId,
     edit.operation,
     JSON.stringify(edit.params),
-    latentToBytes(edit.latent),
+    latentBytes,
     edit.authorTokenId,
     uuidv7(),
     edit.modelId,
     edit.job?.kind ?? 'RENDER_EDIT',
     JSON.stringify(edit.job?.options ?? {}),
+    renderCacheKey(edit.modelId, latentBytes, {}),
   );
   const row = rows[0]!;
   return {

@@ -1,8 +1,8 @@
 // claim: QUEUED/RUNNING -> RUNNING (attempts + 1, workerId, startedAt) + JOB_UPDATED, returning the
-// edit's latent and the render cache lookup for plain options, in one statement. No row: the job
+// edit's latent and the stored render with the job's cache key (set when it was queued), in one
+// statement. No row: the job
 // is cancelled, finished or gone.
 import { notifyJobSql } from '../events.ts';
-import { plainRenderCacheKeySql } from '../render-key.ts';
 import { jobTransitionSql, NOW_UTC } from '../transitions.ts';
 import { Params, type Queryable } from './params.ts';
 
@@ -19,9 +19,9 @@ export interface ClaimedJob {
   /** Queue entry due -> now, by the database clock (null: the queue entry is gone). */
   queueWaitMs: number | null;
   sinceCreatedMs: number;
-  /** renderCacheKey() of the latent with no options, and the stored render with that key. */
-  plainCacheKey: string;
-  plainRenderId: string | null;
+  /** The job's renderCacheKey() (null: queued before keys were stored), and the render stored under it. */
+  cacheKey: string | null;
+  storedRenderId: string | null;
 }
 
 export async function claimJob(
@@ -33,7 +33,7 @@ export async function claimJob(
   const update = jobTransitionSql('claim', {
     set: `attempts = attempts + 1, "workerId" = ${$.add(p.workerId)}, "startedAt" = ${NOW_UTC}, "finishedAt" = NULL`,
     where: `j.id = ${jobId}`,
-    returning: `j.kind, j."modelId", j.options, j.attempts, j."maxAttempts", j."createdAt"`,
+    returning: `j.kind, j."modelId", j.options, j."cacheKey", j.attempts, j."maxAttempts", j."createdAt"`,
   });
   const r = await db.query<ClaimedJob>(
     `WITH u AS (${update})
@@ -42,12 +42,10 @@ export async function claimJob(
         WHERE q.id = ${$.add(p.queueJobId, 'bigint')})::float8 AS "queueWaitMs",
        (extract(epoch FROM clock_timestamp() - (u."createdAt" AT TIME ZONE 'UTC')) * 1000)::float8 AS "sinceCreatedMs",
        ${notifyJobSql('u')},
-       -- The render cache lookup, folded in: the key for options without components (checked
-       -- against the job's real key by the task) and the stored render with that key.
-       k.key AS "plainCacheKey",
-       (SELECT r.id::text FROM "Render" r WHERE r."cacheKey" = k.key) AS "plainRenderId"
-     FROM u JOIN "Edit" e ON e.id = u."editId"
-       CROSS JOIN LATERAL (SELECT ${plainRenderCacheKeySql('u."modelId"', 'e.latent')} AS key) k`,
+       -- The render cache lookup, folded in.
+       u."cacheKey",
+       (SELECT r.id::text FROM "Render" r WHERE r."cacheKey" = u."cacheKey") AS "storedRenderId"
+     FROM u JOIN "Edit" e ON e.id = u."editId"`,
     $.values,
   );
   return r.rows[0];

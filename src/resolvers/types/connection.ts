@@ -1,10 +1,17 @@
 // Relay connections from one generic type (type-graphql's generic-types example): each list's
 // Connection/Edge pair is declared with one line, and every connection has totalCount.
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import type { Page } from '../../domain/pagination.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page } from '../../domain/pagination.ts';
 import { Edit } from './edit.ts';
 import { Face } from './face.ts';
 import { Project } from './project.ts';
+
+/**
+ * The page-size rule of every connection, appended to each connection field's description: one
+ * rule for every list (pagination.ts pageSize), refused rather than clamped, so a client never
+ * silently gets less than it asked for.
+ */
+export const PAGE_RULE = `first: 0 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}); more is refused with BAD_USER_INPUT (not clamped). Follow pageInfo.endCursor with \`after\` for the rest.`;
 
 @ObjectType()
 export class PageInfo {

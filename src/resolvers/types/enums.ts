@@ -7,7 +7,8 @@ import { EditOperation, FaceStatus, JobKind, JobStatus } from '../../generated/p
 
 registerEnumType(ComponentPart, {
   name: 'ComponentPart',
-  description: 'Which codes of a component an operation touches: its shape code, its texture code, or both.',
+  description:
+    'Which codes of a component an operation touches: its shape code, its texture code, or both. "coarse" (the base codes) has no such split and takes BOTH only (SHAPE or TEXTURE with it: BAD_USER_INPUT).',
 });
 registerEnumType(EditOperation, { name: 'EditOperation', description: 'What produced an edit.' });
 registerEnumType(JobStatus, { name: 'JobStatus' });

@@ -1,8 +1,9 @@
 import { Field, GraphQLISODateTime, ID, Int, ObjectType } from 'type-graphql';
 import { FaceStatus } from './enums.ts';
+import { Node } from './node.ts';
 
-@ObjectType()
-export class Face {
+@ObjectType({ implements: Node })
+export class Face implements Node {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
   @Field(() => Int, { description: 'Number of edits in the whole history tree.' }) editCount!: number;

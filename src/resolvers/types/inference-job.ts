@@ -1,9 +1,10 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Float, GraphQLISODateTime, ID, Int, ObjectType } from 'type-graphql';
 import { JobKind, JobStatus } from './enums.ts';
+import { Node } from './node.ts';
 
-@ObjectType()
-export class InferenceJob {
+@ObjectType({ implements: Node })
+export class InferenceJob implements Node {
   @Field(() => ID) id!: string;
   @Field(() => JobKind) kind!: JobKind;
   @Field(() => JobStatus) status!: JobStatus;

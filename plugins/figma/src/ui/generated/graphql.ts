@@ -4,7 +4,7 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
-/** Which codes of a component an operation touches: its shape code, its texture code, or both. */
+/** Which codes of a component an operation touches: its shape code, its texture code, or both. "coarse" (the base codes) has no such split and takes BOTH only (SHAPE or TEXTURE with it: BAD_USER_INPUT). */
 export type ComponentPart = 'BOTH' | 'SHAPE' | 'TEXTURE';
 
 export type CreateFaceInput = {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "InferenceJob" ADD COLUMN     "cacheKey" TEXT;

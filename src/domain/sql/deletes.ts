@@ -1,0 +1,75 @@
+// The statements of renaming and deleting projects and faces. A deletion runs them in one
+// transaction: lock the faces, cancel their QUEUED jobs (queue entries removed, CANCELLED
+// announced), note the renders they use, delete (edits and job rows cascade), then delete those
+// renders no remaining edit or job uses. Renders shared with other faces stay.
+import { NOW_UTC } from '../../db/clock.ts';
+import type { Tx } from '../../db/client.ts';
+import { notifyJobSql } from '../../jobs/events.ts';
+import { jobTransitionSql } from '../../jobs/transitions.ts';
+
+/** Which faces a deletion takes: one face, or every face of a project. */
+export type FaceSet = { faceId: string } | { projectId: string };
+
+function facesWhere(set: FaceSet, alias: string): string {
+  return 'faceId' in set ? `${alias}.id = $1::uuid` : `${alias}."projectId" = $1::uuid`;
+}
+const idOf = (set: FaceSet) => ('faceId' in set ? set.faceId : set.projectId);
+
+export interface DeletedCounts {
+  faces: number;
+  edits: number;
+  cancelledJobs: number;
+  renders: number;
+}
+
+/** Deletes the faces of `set` (and, for a project, the project) with everything that hangs on them. */
+export async function deleteFaces(tx: Tx, set: FaceSet): Promise<DeletedCounts> {
+  const id = idOf(set);
+  // Concurrent edits of these faces wait, then find them gone.
+  const faces = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT f.id::text AS id FROM "Face" f WHERE ${facesWhere(set, 'f')} FOR UPDATE`,
+    id,
+  );
+  const faceIds = faces.map((f) => f.id);
+  const cancelled = await tx.$queryRawUnsafe<unknown[]>(
+    `WITH u AS (${jobTransitionSql('cancel', {
+      set: `"finishedAt" = ${NOW_UTC}`,
+      where: `j."faceId" = ANY ($1::uuid[])`,
+    })})
+     SELECT (graphile_worker.remove_job(u.id::text)).id::text AS "queueJobId", ${notifyJobSql('u')}::text AS "jobEvent" FROM u`,
+    faceIds,
+  );
+  const used = await tx.$queryRawUnsafe<{ renderIds: string[]; edits: number }[]>(
+    `SELECT coalesce((SELECT array_agg(DISTINCT r) FROM (
+         SELECT "renderId" AS r FROM "Edit" WHERE "faceId" = ANY ($1::uuid[]) AND "renderId" IS NOT NULL
+         UNION SELECT "renderId" FROM "InferenceJob" WHERE "faceId" = ANY ($1::uuid[]) AND "renderId" IS NOT NULL) x),
+       '{}')::text[] AS "renderIds",
+       (SELECT count(*)::int FROM "Edit" WHERE "faceId" = ANY ($1::uuid[])) AS edits`,
+    faceIds,
+  );
+  if ('faceId' in set) await tx.$executeRawUnsafe(`DELETE FROM "Face" WHERE id = $1::uuid`, id);
+  else await tx.$executeRawUnsafe(`DELETE FROM "Project" WHERE id = $1::uuid`, id); // faces cascade
+  const renders = await tx.$executeRawUnsafe(
+    `DELETE FROM "Render" r WHERE r.id = ANY ($1::uuid[])
+       AND NOT EXISTS (SELECT 1 FROM "Edit" e WHERE e."renderId" = r.id)
+       AND NOT EXISTS (SELECT 1 FROM "InferenceJob" j WHERE j."renderId" = r.id)`,
+    used[0]!.renderIds,
+  );
+  return { faces: faceIds.length, edits: used[0]!.edits, cancelledJobs: cancelled.length, renders };
+}
+
+/** Renames a project; false when it does not exist. */
+export async function renameProjectRow(tx: Tx, projectId: string, name: string): Promise<boolean> {
+  return (await tx.$executeRawUnsafe(`UPDATE "Project" SET name = $2 WHERE id = $1::uuid`, projectId, name)) === 1;
+}
+
+/** Renames a face; false when it does not exist. */
+export async function renameFaceRow(tx: Tx, faceId: string, name: string): Promise<boolean> {
+  return (
+    (await tx.$executeRawUnsafe(
+      `UPDATE "Face" SET name = $2, "updatedAt" = ${NOW_UTC} WHERE id = $1::uuid`,
+      faceId,
+      name,
+    )) === 1
+  );
+}
