@@ -6,7 +6,7 @@ import * as q from '../domain/queries.ts';
 import type { EditRecord } from '../domain/records.ts';
 import type { GqlContext } from './context.ts';
 import { latentCost } from './limits.ts';
-import { EditChildrenConnection, connection } from './types/connection.ts';
+import { EditChildrenConnection, PAGE_RULE, connection } from './types/connection.ts';
 import { Edit } from './types/edit.ts';
 import { Face } from './types/face.ts';
 import { InferenceJob } from './types/inference-job.ts';
@@ -39,7 +39,7 @@ export class EditResolver {
   }
 
   @FieldResolver(() => EditChildrenConnection, {
-    description: 'Child edits, oldest first, a page at a time; totalCount over 1 means a branch.',
+    description: `Child edits, oldest first, a page at a time; totalCount over 1 means a branch. ${PAGE_RULE}`,
   })
   async children(
     @Root() e: EditRecord,

@@ -90,7 +90,7 @@ test('Apollo Client 4 receives extensions.code for 401, 404 and 413', async () =
   `;
   assert.equal(await apolloCode(apollo(`${app.url}/graphql`).query({ query })), 'UNAUTHENTICATED');
   assert.equal(await apolloCode(apollo(`${app.url}/nowhere`, app.token).query({ query })), 'NOT_FOUND');
-  // The body limit is checked before the query is read: any query with a 1.1 MB variable.
+  // The body limit (12 MiB) is checked before the query is read: any query with a bigger variable.
   const big = gql`
     query ($s: ID!) {
       project(id: $s) {
@@ -98,7 +98,7 @@ test('Apollo Client 4 receives extensions.code for 401, 404 and 413', async () =
       }
     }
   `;
-  const huge = apollo(`${app.url}/graphql`, app.token).query({ query: big, variables: { s: 'x'.repeat(1_100_000) } });
+  const huge = apollo(`${app.url}/graphql`, app.token).query({ query: big, variables: { s: 'x'.repeat(12_700_000) } });
   assert.equal(await apolloCode(huge), 'PAYLOAD_TOO_LARGE');
 });
 
