@@ -22,6 +22,8 @@ export interface AuthenticatorOptions {
 
 export interface Authenticator {
   authenticate(authorization: string | undefined | null): Promise<Principal | null>;
+  /** Calls `listener` after every revocation this process hears of (the cache is empty by then). */
+  onRevoked(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function createAuthenticator(prisma: PrismaClient, opts: Authentica
   let closed = false;
   let listener: pg.Client | undefined;
   let retryMs = 250;
+  const revokedListeners: (() => void)[] = [];
 
   const invalidate = () => {
     generation++;
@@ -67,6 +70,7 @@ export async function createAuthenticator(prisma: PrismaClient, opts: Authentica
       if (msg.channel !== TOKEN_REVOKED_CHANNEL) return;
       invalidate();
       opts.log.info({ tokenId: msg.payload }, 'token revoked; authentication cache emptied');
+      for (const listener of revokedListeners) listener();
     });
     client.on('error', (err) => onLost(err.message));
     client.on('end', () => onLost('connection ended'));
@@ -132,6 +136,9 @@ export async function createAuthenticator(prisma: PrismaClient, opts: Authentica
         cache.set(key, { principal, until });
       }
       return principal;
+    },
+    onRevoked(listener) {
+      revokedListeners.push(listener);
     },
     async close() {
       closed = true;

@@ -20,6 +20,10 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** latentBase64 over the limit. */
   UPLOAD_TOO_LARGE: 'UPLOAD_TOO_LARGE',
+  /** The request's body did not arrive in time (HTTP 408). */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  /** More operations at once on one WebSocket than the server allows (SSG_WS_MAX_OPERATIONS). */
+  TOO_MANY_OPERATIONS: 'TOO_MANY_OPERATIONS',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,24 +1,43 @@
 // The HTTP server: GraphQL over HTTP (Apollo Server 5, custom integration) and WebSocket
 // (graphql-ws), render images, latent export, health, readiness and metrics. CORS on every route.
+// Transport limits: a request must arrive within config.requestTimeoutMs and its body within
+// config.bodyTimeoutMs; a WebSocket holds at most config.wsMaxOperationsPerSocket operations and a
+// token config.wsMaxSocketsPerToken sockets (src/http/ws-sessions.ts re-checks their tokens).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppContext } from '../context.ts';
-import { ErrorCode, unauthenticated } from '../domain/errors.ts';
+import { ErrorCode, appError, unauthenticated } from '../domain/errors.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../domain/tokens.ts';
 import { createGqlContext, type GqlContext } from '../resolvers/context.ts';
+import { formatErrors, formatExecutionResult, formatGraphQLError } from '../resolvers/format-error.ts';
 import { checkLimits } from '../resolvers/limits.ts';
 import { buildAppSchema } from '../resolvers/schema.ts';
 import { isFileRoute, serveFile } from './files.ts';
 import { readiness } from './readiness.ts';
-import { BodyTooLarge, applyCors, baseUrlOf, readBody, sendError, sendJson, sendTooLarge } from './util.ts';
+import { metricsAccess } from './metrics-access.ts';
+import {
+  BodyTimeout,
+  BodyTooLarge,
+  baseUrlOf,
+  corsHandler,
+  readBody,
+  sendBodyTimeout,
+  sendError,
+  sendJson,
+  sendTooLarge,
+  trustedProxyList,
+} from './util.ts';
+import { createWsSessions, type WsSession } from './ws-sessions.ts';
 
 export interface HttpServer {
   server: http.Server;
+  /** GET /metrics alone, to listen on config.metricsPort; undefined when that is not set. */
+  metricsServer: http.Server | undefined;
   stop(): Promise<void>;
 }
 
@@ -38,7 +57,19 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
   const authenticator = await createAuthenticator(app.prisma, { databaseUrl: app.databaseUrl, log: app.log });
   const authenticate = authenticator.authenticate;
   const metricsHandler = await loadMetricsHandler();
-  const server = http.createServer();
+  const { config } = app;
+  const proxies = trustedProxyList(config.trustedProxies);
+  const cors = corsHandler(config.corsOrigins);
+  const server = http.createServer({
+    requestTimeout: config.requestTimeoutMs,
+    // Node checks the request timeout this often (its default, 30 s, would let a slow body run on).
+    connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMs),
+  });
+  const wsSessions = createWsSessions(authenticator, {
+    maxSocketsPerToken: config.wsMaxSocketsPerToken,
+    recheckMs: config.wsAuthRecheckMs,
+    log: app.log,
+  });
   // noServer: attached to the HTTP server only through 'upgrade', so a listen error (port in use)
   // stays the HTTP server's to report instead of being re-emitted on the WebSocket server.
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
@@ -51,18 +82,31 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
   });
 
   // ----- WebSocket subscriptions (graphql-ws): authenticated by connectionParams.authorization.
-  type WsExtra = { request: IncomingMessage; principal?: Principal };
+  type WsExtra = { request: IncomingMessage; socket: WebSocket; session?: WsSession };
   const wsCleanup = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
       schema,
       async onConnect(ctx) {
         const header = ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization;
-        const principal = await authenticate(typeof header === 'string' ? header : undefined);
+        const authorization = typeof header === 'string' ? header : undefined;
+        const principal = await authenticate(authorization);
         if (!principal) return false; // closes with 4403 Forbidden
-        ctx.extra.principal = principal;
-        return true;
+        ctx.extra.session = wsSessions.open(ctx.extra.socket, authorization!, principal);
+        return ctx.extra.session !== undefined; // else closed with 4429 already
       },
-      onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {
+      async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+        // The token is checked again for every operation: a revoked one closes the socket (4403).
+        const principal = await wsSessions.recheck(ctx.extra.session!);
+        if (!principal) return [unauthenticated()];
+        // ctx.subscriptions holds this operation too.
+        if (Object.keys(ctx.subscriptions).length > config.wsMaxOperationsPerSocket) {
+          return [
+            appError(
+              ErrorCode.TOO_MANY_OPERATIONS,
+              `at most ${config.wsMaxOperationsPerSocket} operations at once on one WebSocket; complete some first`,
+            ),
+          ];
+        }
         let document: DocumentNode;
         try {
           document = parse(payload.query);
@@ -78,9 +122,12 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
           document,
           variableValues: payload.variables,
           operationName: payload.operationName,
-          contextValue: createGqlContext(app, ctx.extra.principal!, baseUrlOf(ctx.extra.request)),
+          contextValue: createGqlContext(app, principal, baseUrlOf(ctx.extra.request, proxies)),
         };
       },
+      // The same masking and logging as HTTP (formatError below).
+      onNext: (_ctx, _id, _payload, _args, result) => formatExecutionResult(app.log, result),
+      onError: (_ctx, _id, _payload, errors) => formatErrors(app.log, errors),
     },
     wsServer,
   );
@@ -92,6 +139,20 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
         async didResolveOperation({ document, request, operationName }) {
           const errors = checkLimits(schema, document, request.variables, operationName);
           if (errors.length) throw errors[0];
+        },
+      };
+    },
+  };
+  // Subscriptions are served over WebSocket only; over HTTP they would run the resolver with no event.
+  const subscriptionsOverHttpPlugin: ApolloServerPlugin<GqlContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'subscription') return;
+          throw new GraphQLError(
+            'subscriptions are served over WebSocket (graphql-ws protocol) at /graphql, not over HTTP',
+            { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } },
+          );
         },
       };
     },
@@ -108,6 +169,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     // reads as a second Ctrl-C (exit 1, running jobs left RUNNING).
     stopOnTerminationSignals: false,
     plugins: [
+      subscriptionsOverHttpPlugin,
       limitsPlugin,
       {
         async serverWillStart() {
@@ -119,14 +181,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
         },
       },
     ],
-    formatError(formatted, error) {
-      const original = unwrapResolverError(error);
-      if (formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && !(original instanceof GraphQLError)) {
-        app.log.error({ err: original }, 'GraphQL resolver failed');
-        return { ...formatted, message: 'internal server error (logged on the server)' };
-      }
-      return formatted;
-    },
+    formatError: (formatted, error) => formatGraphQLError(app.log, formatted, unwrapResolverError(error), 'http'),
   });
   await apollo.start();
 
@@ -140,9 +195,10 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     if (req.method === 'POST') {
       let raw: Buffer;
       try {
-        raw = await readBody(req);
+        raw = await readBody(req, config.bodyTimeoutMs);
       } catch (err) {
         if (err instanceof BodyTooLarge) return sendTooLarge(res);
+        if (err instanceof BodyTimeout) return sendBodyTimeout(res, config.bodyTimeoutMs);
         throw err;
       }
       const type = req.headers['content-type'] ?? '';
@@ -169,7 +225,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       // No principal: only the landing page (answered before the context is built) is served.
       context: async () => {
         if (!principal) throw unauthorizedHttp();
-        return createGqlContext(app, principal, baseUrlOf(req));
+        return createGqlContext(app, principal, baseUrlOf(req, proxies));
       },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -183,20 +239,22 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    applyCors(req, res, app.config.corsOrigins);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname;
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, { 'content-length': 0 });
-      res.end();
-      return;
+    if (!cors(req, res)) return; // a preflight, answered
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'the request target is not a valid path');
     }
+    const path = url.pathname;
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const r = await readiness(app);
       return sendJson(res, r.ok ? 200 : 503, { status: r.ok ? 'ready' : 'not ready', ...r.checks });
     }
     if (path === '/metrics') {
+      const refusal = metricsAccess(config, req);
+      if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message, refusal.headers);
       if (metricsHandler) return void (await metricsHandler(req, res));
       return sendError(res, 404, ErrorCode.NOT_FOUND, 'metrics are not available in this build');
     }
@@ -236,16 +294,35 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     });
   });
 
+  // /metrics on its own port (config.metricsPort), for the operator's network only.
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : http.createServer((req, res) => {
+          const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+          if (path !== '/metrics' || !metricsHandler)
+            return sendError(res, 404, ErrorCode.NOT_FOUND, `no route ${path}`);
+          metricsHandler(req, res)?.catch((err: Error) => {
+            app.log.error({ err }, 'metrics failed');
+            res.destroy();
+          });
+        });
+
   let stopping: Promise<void> | undefined;
   return {
     server,
+    metricsServer,
     stop() {
       stopping ??= (async () => {
         for (const client of wsServer.clients) client.close(1001, 'server shutting down');
         await apollo.stop(); // drains the WebSocket server (graphql-ws dispose)
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));
         for (const client of wsServer.clients) client.terminate();
+        wsSessions.close();
         await authenticator.close();
+        await new Promise<void>((resolve) =>
+          metricsServer?.listening ? metricsServer.close(() => resolve()) : resolve(),
+        );
         await new Promise<void>((resolve) => {
           if (!server.listening) return resolve();
           server.close(() => resolve());
