@@ -95,10 +95,8 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
         return ctx.extra.session !== undefined; // else closed with 4429 already
       },
       async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
-        // The token is checked again for every operation: a revoked one closes the socket (4403).
-        const principal = await wsSessions.recheck(ctx.extra.session!);
-        if (!principal) return [unauthenticated()];
-        // ctx.subscriptions holds this operation too.
+        // Counted before anything is awaited, so that operations arriving together are counted in
+        // order; ctx.subscriptions holds this operation too.
         if (Object.keys(ctx.subscriptions).length > config.wsMaxOperationsPerSocket) {
           return [
             appError(
@@ -107,6 +105,9 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
             ),
           ];
         }
+        // The token is checked again for every operation: a revoked one closes the socket (4403).
+        const principal = await wsSessions.recheck(ctx.extra.session!);
+        if (!principal) return [unauthenticated()];
         let document: DocumentNode;
         try {
           document = parse(payload.query);
