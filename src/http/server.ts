@@ -21,6 +21,8 @@ import { isFileRoute, serveFile } from './files.ts';
 import { readiness } from './readiness.ts';
 import { metricsAccess } from './metrics-access.ts';
 import {
+  BodyAborted,
+  BodyLengthMismatch,
   BodyTimeout,
   BodyTooLarge,
   baseUrlOf,
@@ -200,6 +202,11 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       } catch (err) {
         if (err instanceof BodyTooLarge) return sendTooLarge(res);
         if (err instanceof BodyTimeout) return sendBodyTimeout(res, config.bodyTimeoutMs);
+        if (err instanceof BodyAborted) return void res.destroy();
+        if (err instanceof BodyLengthMismatch)
+          return sendError(res, 400, 'BAD_REQUEST', 'request body length does not match Content-Length', {
+            connection: 'close',
+          });
         throw err;
       }
       const type = req.headers['content-type'] ?? '';

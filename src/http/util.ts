@@ -69,6 +69,10 @@ export function sendError(
 
 export class BodyTooLarge extends Error {}
 export class BodyTimeout extends Error {}
+/** The client went away before sending its whole body: nobody to answer. */
+export class BodyAborted extends Error {}
+/** The body is shorter or longer than its Content-Length. */
+export class BodyLengthMismatch extends Error {}
 
 /**
  * The request body (the `raw-body` package): at most `limit` bytes, arriving within `timeoutMs`
@@ -82,7 +86,10 @@ export async function readBody(req: IncomingMessage, timeoutMs: number, limit = 
   try {
     return await Promise.race([getRawBody(req, { length: req.headers['content-length'], limit }), timeout]);
   } catch (err) {
-    if ((err as { type?: string }).type === 'entity.too.large') throw new BodyTooLarge();
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.too.large') throw new BodyTooLarge();
+    if (type === 'request.aborted') throw new BodyAborted();
+    if (type === 'request.size.invalid') throw new BodyLengthMismatch();
     throw err;
   } finally {
     clearTimeout(timer);

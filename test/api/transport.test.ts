@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import { metricsAccess } from '../../src/http/metrics-access.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { createFace, createProject, snapshot, waitForJob } from './util.ts';
@@ -229,6 +229,19 @@ test('/readyz does not show the database error text (it is logged)', async () =>
   } finally {
     await other.ctx.prisma.$executeRawUnsafe(`ALTER TABLE "QueueWorkerGone" RENAME TO "QueueWorker"`).catch(() => {});
     await other.close();
+  }
+});
+
+test('SSG_TRUSTED_PROXIES takes IPs and CIDRs and refuses anything else', () => {
+  assert.deepEqual(loadConfig({ SSG_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8' }).trustedProxies, [
+    '10.0.0.0/8',
+    '127.0.0.1',
+    '::1',
+    'fd00::/8',
+  ]);
+  assert.deepEqual(loadConfig({}).trustedProxies, []);
+  for (const bad of ['proxy.example', '10.0.0.0/33', '10.0.0.1/8/1', '*']) {
+    assert.throws(() => loadConfig({ SSG_TRUSTED_PROXIES: bad }), ConfigError, bad);
   }
 });
 
