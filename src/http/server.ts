@@ -307,9 +307,8 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     config.metricsPort === undefined
       ? undefined
       : http.createServer((req, res) => {
-          const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-          if (path !== '/metrics' || !metricsHandler)
-            return sendError(res, 404, ErrorCode.NOT_FOUND, `no route ${path}`);
+          const path = (req.url ?? '/').split('?')[0];
+          if (path !== '/metrics' || !metricsHandler) return sendError(res, 404, ErrorCode.NOT_FOUND, 'no such route');
           metricsHandler(req, res)?.catch((err: Error) => {
             app.log.error({ err }, 'metrics failed');
             res.destroy();

@@ -9,10 +9,14 @@ import { ErrorCode } from '../domain/errors.ts';
 
 export const INTERNAL_MESSAGE = 'internal server error (logged on the server)';
 
-/** The error under GraphQL's wrappers (locatedError, Apollo's resolver wrapper). */
+/**
+ * The error under GraphQL's plain wrappers (graphql-js's locatedError, graphql-ws's wrap of a
+ * stream error): those keep the wrapped error's message. A wrapper with a message of its own
+ * (`Variable "$x" got invalid value ...`) was written for the client and is the error itself.
+ */
 function originalOf(error: unknown): unknown {
   let e = error;
-  while (e instanceof GraphQLError && e.originalError) e = e.originalError;
+  while (e instanceof GraphQLError && e.originalError && e.originalError.message === e.message) e = e.originalError;
   return e;
 }
 
