@@ -1,5 +1,6 @@
 // Every setting ssg-studio reads from the environment, in one place (the README lists them).
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.ts';
 
@@ -44,6 +45,25 @@ export interface Config {
   urlSecret: string;
   /** SSG_SIGNED_URL_TTL_S (default 900): how long a signed render URL stays valid, in seconds. */
   signedUrlTtlS: number;
+  /** SSG_REQUEST_TIMEOUT_MS (default 30000): a whole request (headers and body) must arrive within it, or 408. */
+  requestTimeoutMs: number;
+  /** SSG_BODY_TIMEOUT_MS (default 10000): an authenticated request's body must arrive within it, or 408. */
+  bodyTimeoutMs: number;
+  /** SSG_WS_MAX_OPERATIONS (default 100): operations (subscriptions) running at once on one WebSocket. */
+  wsMaxOperationsPerSocket: number;
+  /** SSG_WS_MAX_SOCKETS_PER_TOKEN (default 20): open WebSockets of one token in one process. */
+  wsMaxSocketsPerToken: number;
+  /** SSG_WS_AUTH_RECHECK_MS (default 5000): how often open WebSockets re-check their token (revocation closes them at once). */
+  wsAuthRecheckMs: number;
+  /** SSG_METRICS_PORT (default off): serve /metrics on this port alone (0 = any free port). */
+  metricsPort: number | undefined;
+  /** SSG_METRICS_TOKEN (default off): /metrics on the main port for `Authorization: Bearer <this>`. Neither set: no /metrics. */
+  metricsToken: string | undefined;
+  /**
+   * SSG_TRUSTED_PROXIES (default none): IPs and CIDRs (10.0.0.0/8, ::1) whose X-Forwarded-Host and
+   * X-Forwarded-Proto are believed; from anyone else the Host header and the socket's protocol are used.
+   */
+  trustedProxies: string[];
   /** Per-request limits and per-token quotas (HTTP and WebSocket alike). */
   limits: LimitsConfig;
 }
@@ -87,6 +107,31 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new ConfigError(`${name}=${env[name]} must be 1 or 0`);
 }
 
+/** "a, b" -> ['a', 'b'] (empty entries dropped). */
+function listFrom(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** A list of IPs and CIDRs; throws ConfigError naming the first entry that is neither. */
+export function parseTrustedProxies(value: string | undefined): string[] {
+  const list = listFrom(value);
+  for (const entry of list) {
+    const [ip, bits, extra] = entry.split('/');
+    const family = net.isIP(ip ?? '');
+    const max = family === 4 ? 32 : 128;
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+    if (!family || !okBits || extra !== undefined) {
+      throw new ConfigError(
+        `SSG_TRUSTED_PROXIES entry "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, ::1)`,
+      );
+    }
+  }
+  return list;
+}
+
 /** "cuda, cpu" -> ['cuda', 'cpu']; undefined when unset or empty. */
 export function parseExecutionProviders(value: string | undefined): string[] | undefined {
   const list = (value ?? '')
@@ -94,6 +139,14 @@ export function parseExecutionProviders(value: string | undefined): string[] | u
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
   return list.length ? list : undefined;
+}
+
+function metricsPort(env: NodeJS.ProcessEnv): number | undefined {
+  if (!env.SSG_METRICS_PORT) return undefined;
+  const port = intFrom(env, 'SSG_METRICS_PORT', 0);
+  if (port > 65535)
+    throw new ConfigError(`SSG_METRICS_PORT=${port} is not a TCP port; use 1-65535 (0 = any free port)`);
+  return port;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -135,5 +188,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     urlSecret: env.SSG_URL_SECRET || randomBytes(32).toString('base64url'),
     signedUrlTtlS: intFrom(env, 'SSG_SIGNED_URL_TTL_S', 900, 60),
+    requestTimeoutMs: intFrom(env, 'SSG_REQUEST_TIMEOUT_MS', 30_000, 1),
+    bodyTimeoutMs: intFrom(env, 'SSG_BODY_TIMEOUT_MS', 10_000, 1),
+    wsMaxOperationsPerSocket: intFrom(env, 'SSG_WS_MAX_OPERATIONS', 100, 1),
+    wsMaxSocketsPerToken: intFrom(env, 'SSG_WS_MAX_SOCKETS_PER_TOKEN', 20, 1),
+    wsAuthRecheckMs: intFrom(env, 'SSG_WS_AUTH_RECHECK_MS', 5_000, 100),
+    metricsPort: metricsPort(env),
+    metricsToken: env.SSG_METRICS_TOKEN || undefined,
+    trustedProxies: parseTrustedProxies(env.SSG_TRUSTED_PROXIES),
   };
 }

@@ -21,6 +21,8 @@ export interface RunningApp {
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:4000 */
   url: string;
   server: Server;
+  /** Base URL of the metrics port (config.metricsPort), when there is one. */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   try {
     http = await createHttpServer(ctx);
     await listen(http.server, config.port, config.host);
+    if (http.metricsServer) await listen(http.metricsServer, config.metricsPort!, config.host, 'SSG_METRICS_PORT');
     if (config.runWorker) worker = await startWorker(ctx, { concurrency: config.workerConcurrency });
   } catch (err) {
     await http?.stop().catch(() => {});
@@ -83,12 +86,16 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const metricsAddress = http.metricsServer?.address();
   let stopping: Promise<void> | undefined;
   return {
     ctx,
     database: opened.database,
     url: `http://${host}:${port}`,
     server: http.server,
+    ...(typeof metricsAddress === 'object' && metricsAddress
+      ? { metricsUrl: `http://${host}:${metricsAddress.port}` }
+      : {}),
     stop() {
       // Stop taking work first, then finish or release running jobs, then close the rest.
       stopping ??= (async () => {
@@ -104,14 +111,16 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: Server, port: number, host: string, variable = 'PORT'): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
       if (err.code === 'EADDRINUSE') {
-        reject(new ConfigError(`port ${port} is already in use; stop the other process or set PORT to a free port`));
+        reject(
+          new ConfigError(`port ${port} is already in use; stop the other process or set ${variable} to a free port`),
+        );
       } else if (err.code === 'EACCES') {
-        reject(new ConfigError(`not allowed to listen on port ${port}; set PORT to 1024 or above`));
+        reject(new ConfigError(`not allowed to listen on port ${port}; set ${variable} to 1024 or above`));
       } else reject(err);
     };
     const onListening = () => {

@@ -22,6 +22,8 @@ export interface AuthenticatorOptions {
 
 export interface Authenticator {
   authenticate(authorization: string | undefined | null): Promise<Principal | null>;
+  /** Calls `listener` after every revocation this process hears of (the cache is empty by then). */
+  onRevoked(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function createAuthenticator(prisma: PrismaClient, opts: Authentica
   const lastUsedSeen = new Map<string, number>();
   // Bumped on every revocation: a lookup that started before one must not refill the cache.
   let generation = 0;
+  const revokedListeners: (() => void)[] = [];
   const invalidate = () => {
     generation++;
     cache.clear();
@@ -52,6 +55,7 @@ export async function createAuthenticator(prisma: PrismaClient, opts: Authentica
     onNotification(tokenId) {
       invalidate();
       opts.log.info({ tokenId }, 'token revoked; authentication cache emptied');
+      for (const onRevoked of revokedListeners) onRevoked();
     },
     // Revocations may be missed while the connection is down: forget what is cached.
     onLost: invalidate,
@@ -96,6 +100,9 @@ export async function createAuthenticator(prisma: PrismaClient, opts: Authentica
         cache.set(key, { principal, until });
       }
       return principal;
+    },
+    onRevoked(onRevoked) {
+      revokedListeners.push(onRevoked);
     },
     async close() {
       await listener.close();

@@ -35,6 +35,10 @@ export const ErrorCode = {
   MODEL_CANNOT_INVERT: 'MODEL_CANNOT_INVERT',
   /** The face's inversion is still running (or failed): it has no latent to edit, render or read yet. */
   FACE_NOT_READY: 'FACE_NOT_READY',
+  /** The request's body did not arrive in time (HTTP 408). */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  /** More operations at once on one WebSocket than the server allows (SSG_WS_MAX_OPERATIONS). */
+  TOO_MANY_OPERATIONS: 'TOO_MANY_OPERATIONS',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -34,11 +34,14 @@ export function parseIdCursor(cursor: string | null | undefined): string | undef
   return id.toLowerCase();
 }
 
+const MAX_INT4 = 2 ** 31 - 1;
+
 export function parseSeqCursor(cursor: string | null | undefined): number | undefined {
   if (cursor === null || cursor === undefined) return undefined;
   const raw = decode(cursor);
   const n = raw.startsWith('seq:') ? Number(raw.slice(4)) : NaN;
-  if (!Number.isInteger(n) || n < 1)
+  // seq is an int4 column: a larger number cannot be a cursor of this list (and would fail in SQL).
+  if (!Number.isInteger(n) || n < 1 || n > MAX_INT4)
     throw badInput(`after is not a cursor of this list: ${JSON.stringify(cursor)}`, 'after');
   return n;
 }

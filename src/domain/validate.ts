@@ -19,6 +19,9 @@ export function requireName(name: string, field = 'name'): string {
   const trimmed = (name ?? '').trim();
   if (!trimmed) throw badInput(`${field} must not be empty`, field);
   if (trimmed.length > MAX_NAME_LENGTH) throw badInput(`${field} is longer than ${MAX_NAME_LENGTH} characters`, field);
+  // PostgreSQL cannot store NUL in text, and no name needs a control character.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw badInput(`${field} must not contain control characters`, field);
   return trimmed;
 }
 

@@ -16,6 +16,21 @@ export function isFileRoute(pathname: string): boolean {
   return RENDER_ROUTE.test(pathname) || LATENT_ROUTE.test(pathname);
 }
 
+/** A path segment decoded, or undefined when its percent-encoding is malformed (`%E0%A4%A`). */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+const badPath = (res: ServerResponse) =>
+  sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'malformed percent-encoding in the path');
+
+/** The largest value of an int4 column (RenderDepth.componentIndex). */
+const MAX_INT4 = 2 ** 31 - 1;
+
 const notFound = (res: ServerResponse, what: string) => sendError(res, 404, ErrorCode.NOT_FOUND, `${what} not found`);
 
 function etagMatches(req: IncomingMessage, etag: string): boolean {
@@ -33,7 +48,8 @@ export async function serveFile(
 ) {
   const latent = LATENT_ROUTE.exec(pathname);
   if (latent) {
-    const id = decodeURIComponent(latent[1]);
+    const id = decodeSegment(latent[1]);
+    if (id === undefined) return badPath(res);
     if (!isUuid(id)) return notFound(res, `edit ${id}`);
     try {
       const npy = await latentNpy(app, principal, id);
@@ -53,10 +69,11 @@ export async function serveFile(
   }
 
   const m = RENDER_ROUTE.exec(pathname)!;
-  const renderId = decodeURIComponent(m[1]);
+  const renderId = decodeSegment(m[1]);
+  const depthName = m[3] === undefined ? undefined : decodeSegment(m[3]);
+  if (renderId === undefined || (m[3] !== undefined && depthName === undefined)) return badPath(res);
   if (!isUuid(renderId)) return notFound(res, `render ${renderId}`);
   const kind = m[2] === 'image.png' ? 'image' : m[2] === 'segmentation.png' ? 'segmentation' : 'depth';
-  const depthName = m[3] === undefined ? undefined : decodeURIComponent(m[3]);
 
   // Image and segmentation: the ETag follows from the URL, so a request that already has the PNG
   // only needs the access check; otherwise one statement checks access and reads the PNG.
@@ -74,7 +91,11 @@ export async function serveFile(
 
   const info = app.models.get(access[0].modelId)?.info;
   const byName = info?.components.find((c) => c.name.toLowerCase() === depthName!.toLowerCase());
-  const componentIndex = byName?.index ?? (/^\d+$/.test(depthName!) ? Number(depthName) : undefined);
+  const asIndex = /^\d{1,10}$/.test(depthName!) ? Number(depthName) : undefined;
+  // A number names a component only if the model has it (and fits the int4 column at all).
+  const validIndex =
+    asIndex !== undefined && asIndex <= MAX_INT4 && (!info || info.components.some((c) => c.index === asIndex));
+  const componentIndex = byName?.index ?? (validIndex ? asIndex : undefined);
   if (componentIndex === undefined) {
     const valid = info?.components.map((c) => c.name).join(', ') ?? 'component indices';
     return sendError(

@@ -23,7 +23,9 @@ export async function readiness(app: AppContext): Promise<Readiness> {
     else if (row.queued === 0) workers = 'ok (none alive, nothing queued)';
     else workers = `${row.queued} job(s) queued and no live worker seen in ${JOB_DEFAULTS.deadAfterMs / 1000} s`;
   } catch (err) {
-    checks.database = `unreachable: ${(err as Error).message}`;
+    // The database's own text (host names, users, SQL) is for the operator's log, not for callers.
+    app.log.warn({ err: (err as Error).message }, 'readiness: database unreachable');
+    checks.database = 'unreachable (see the server log)';
   }
   const models = app.models.list();
   checks.models = app.models.get(app.models.defaultModelId) ? `ok (${models.length} loaded)` : 'not loaded';

@@ -1,30 +1,59 @@
 // The HTTP server: GraphQL over HTTP (Apollo Server 5, custom integration) and WebSocket
 // (graphql-ws), render images, latent export, health, readiness and metrics. CORS on every route.
+// Transport limits: a request must arrive within config.requestTimeoutMs and its body within
+// config.bodyTimeoutMs; a WebSocket holds at most config.wsMaxOperationsPerSocket operations and a
+// token config.wsMaxSocketsPerToken sockets (src/http/ws-sessions.ts re-checks their tokens).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
 import { capResponse, capWsResult } from './response-cap.ts';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppContext } from '../context.ts';
-import { ErrorCode, unauthenticated } from '../domain/errors.ts';
+import { ErrorCode, appError, unauthenticated } from '../domain/errors.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../domain/tokens.ts';
 import { createGqlContext, type GqlContext } from '../resolvers/context.ts';
+import { formatErrors, formatExecutionResult, formatGraphQLError } from '../resolvers/format-error.ts';
 import { isTokenLimitError, limitCodeOf, limitMessage, limitRules, tooManyTokens } from '../resolvers/limits.ts';
 import { buildAppSchema } from '../resolvers/schema.ts';
 import { isFileRoute, serveFile } from './files.ts';
+import { metricsAccess } from './metrics-access.ts';
 import { readiness } from './readiness.ts';
 import { isSigned, verifySignedUrl } from './signed-urls.ts';
-import { BodyTooLarge, applyCors, baseUrlOf, readBody, sendError, sendJson, sendTooLarge } from './util.ts';
+import {
+  BodyAborted,
+  BodyLengthMismatch,
+  BodyTimeout,
+  BodyTooLarge,
+  baseUrlOf,
+  corsHandler,
+  readBody,
+  sendBodyTimeout,
+  sendError,
+  sendJson,
+  sendTooLarge,
+  trustedProxyList,
+} from './util.ts';
+import { createWsSessions, type WsSession } from './ws-sessions.ts';
 
 /** How long running HTTP requests may take to finish once shutdown starts. */
 const HTTP_DRAIN_GRACE_MS = 2_000;
 
 export interface HttpServer {
   server: http.Server;
+  /** GET /metrics alone, to listen on config.metricsPort; undefined when that is not set. */
+  metricsServer: http.Server | undefined;
   stop(): Promise<void>;
 }
 
@@ -47,7 +76,19 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
   // Depth, cost and mutation limits: the same validation rules on both transports.
   const latentFloats = Math.max(0, ...app.models.list().map((m) => m.layout.nLatent * m.layout.dim));
   const limits = limitRules(app.config.limits, { latentFloats });
-  const server = http.createServer();
+  const { config } = app;
+  const proxies = trustedProxyList(config.trustedProxies);
+  const cors = corsHandler(config.corsOrigins);
+  const server = http.createServer({
+    requestTimeout: config.requestTimeoutMs,
+    // Node checks the request timeout this often (its default, 30 s, would let a slow body run on).
+    connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMs),
+  });
+  const wsSessions = createWsSessions(authenticator, {
+    maxSocketsPerToken: config.wsMaxSocketsPerToken,
+    recheckMs: config.wsAuthRecheckMs,
+    log: app.log,
+  });
   // noServer: attached to the HTTP server only through 'upgrade', so a listen error (port in use)
   // stays the HTTP server's to report instead of being re-emitted on the WebSocket server.
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
@@ -60,18 +101,32 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
   });
 
   // ----- WebSocket subscriptions (graphql-ws): authenticated by connectionParams.authorization.
-  type WsExtra = { request: IncomingMessage; principal?: Principal };
+  type WsExtra = { request: IncomingMessage; socket: WebSocket; session?: WsSession };
   const wsCleanup = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
       schema,
       async onConnect(ctx) {
         const header = ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization;
-        const principal = await authenticate(typeof header === 'string' ? header : undefined);
+        const authorization = typeof header === 'string' ? header : undefined;
+        const principal = await authenticate(authorization);
         if (!principal) return false; // closes with 4403 Forbidden
-        ctx.extra.principal = principal;
-        return true;
+        ctx.extra.session = wsSessions.open(ctx.extra.socket, authorization!, principal);
+        return ctx.extra.session !== undefined; // else closed with 4429 already
       },
-      onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {
+      async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+        // Counted before anything is awaited, so that operations arriving together are counted in
+        // order; ctx.subscriptions holds this operation too.
+        if (Object.keys(ctx.subscriptions).length > config.wsMaxOperationsPerSocket) {
+          return [
+            appError(
+              ErrorCode.TOO_MANY_OPERATIONS,
+              `at most ${config.wsMaxOperationsPerSocket} operations at once on one WebSocket; complete some first`,
+            ),
+          ];
+        }
+        // The token is checked again for every operation: a revoked one closes the socket (4403).
+        const principal = await wsSessions.recheck(ctx.extra.session!);
+        if (!principal) return [unauthenticated()];
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: app.config.limits.maxTokens });
@@ -86,15 +141,34 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
           document,
           variableValues: payload.variables,
           operationName: payload.operationName,
-          contextValue: createGqlContext(app, ctx.extra.principal!, baseUrlOf(ctx.extra.request)),
+          contextValue: createGqlContext(app, principal, baseUrlOf(ctx.extra.request, proxies)),
         };
       },
-      onNext: (_ctx, _id, _payload, _args, result) => capWsResult(result, app.config.limits.maxResponseBytes),
+      // The same masking and logging as HTTP (formatError below), then the response size cap.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        const formatted = formatExecutionResult(app.log, result);
+        return capWsResult(formatted as ExecutionResult, app.config.limits.maxResponseBytes) ?? formatted;
+      },
+      onError: (_ctx, _id, _payload, errors) => formatErrors(app.log, errors),
     },
     wsServer,
   );
 
   // ----- Apollo Server (HTTP)
+  // Subscriptions are served over WebSocket only; over HTTP they would run the resolver with no event.
+  const subscriptionsOverHttpPlugin: ApolloServerPlugin<GqlContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'subscription') return;
+          throw new GraphQLError(
+            'subscriptions are served over WebSocket (graphql-ws protocol) at /graphql, not over HTTP',
+            { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } },
+          );
+        },
+      };
+    },
+  };
   const apollo = new ApolloServer<GqlContext>({
     schema,
     introspection: true,
@@ -112,6 +186,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       // apollo.stop(): stop accepting connections, let running requests finish (idle keep-alive
       // sockets close at once), and cut the rest after the grace period.
       ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: HTTP_DRAIN_GRACE_MS }),
+      subscriptionsOverHttpPlugin,
       {
         async serverWillStart() {
           return {
@@ -123,7 +198,6 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       },
     ],
     formatError(formatted, error) {
-      const original = unwrapResolverError(error);
       // Apollo reports every validation error as GRAPHQL_VALIDATION_FAILED: keep the limits' own codes.
       const limitCode = limitCodeOf(error);
       if (limitCode)
@@ -132,11 +206,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
           message: limitMessage(formatted.message),
           extensions: { ...formatted.extensions, code: limitCode },
         };
-      if (formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && !(original instanceof GraphQLError)) {
-        app.log.error({ err: original }, 'GraphQL resolver failed');
-        return { ...formatted, message: 'internal server error (logged on the server)' };
-      }
-      return formatted;
+      return formatGraphQLError(app.log, formatted, unwrapResolverError(error), 'http');
     },
   });
   await apollo.start();
@@ -151,9 +221,15 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     if (req.method === 'POST') {
       let raw: Buffer;
       try {
-        raw = await readBody(req);
+        raw = await readBody(req, config.bodyTimeoutMs);
       } catch (err) {
         if (err instanceof BodyTooLarge) return sendTooLarge(res);
+        if (err instanceof BodyTimeout) return sendBodyTimeout(res, config.bodyTimeoutMs);
+        if (err instanceof BodyAborted) return void res.destroy();
+        if (err instanceof BodyLengthMismatch)
+          return sendError(res, 400, 'BAD_REQUEST', 'request body length does not match Content-Length', {
+            connection: 'close',
+          });
         throw err;
       }
       const type = req.headers['content-type'] ?? '';
@@ -180,7 +256,7 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       // No principal: only the landing page (answered before the context is built) is served.
       context: async () => {
         if (!principal) throw unauthorizedHttp();
-        return createGqlContext(app, principal, baseUrlOf(req));
+        return createGqlContext(app, principal, baseUrlOf(req, proxies));
       },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -194,20 +270,22 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    applyCors(req, res, app.config.corsOrigins);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname;
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, { 'content-length': 0 });
-      res.end();
-      return;
+    if (!cors(req, res)) return; // a preflight, answered
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'the request target is not a valid path');
     }
+    const path = url.pathname;
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const r = await readiness(app);
       return sendJson(res, r.ok ? 200 : 503, { status: r.ok ? 'ready' : 'not ready', ...r.checks });
     }
     if (path === '/metrics') {
+      const refusal = metricsAccess(config, req);
+      if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message, refusal.headers);
       if (metricsHandler) return void (await metricsHandler(req, res));
       return sendError(res, 404, ErrorCode.NOT_FOUND, 'metrics are not available in this build');
     }
@@ -253,9 +331,23 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
     });
   });
 
+  // /metrics on its own port (config.metricsPort), for the operator's network only.
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : http.createServer((req, res) => {
+          const path = (req.url ?? '/').split('?')[0];
+          if (path !== '/metrics' || !metricsHandler) return sendError(res, 404, ErrorCode.NOT_FOUND, 'no such route');
+          metricsHandler(req, res)?.catch((err: Error) => {
+            app.log.error({ err }, 'metrics failed');
+            res.destroy();
+          });
+        });
+
   let stopping: Promise<void> | undefined;
   return {
     server,
+    metricsServer,
     stop() {
       stopping ??= (async () => {
         for (const client of wsServer.clients) client.close(1001, 'server shutting down');
@@ -263,7 +355,11 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
         await apollo.stop();
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));
         for (const client of wsServer.clients) client.terminate();
+        wsSessions.close();
         await authenticator.close();
+        await new Promise<void>((resolve) =>
+          metricsServer?.listening ? metricsServer.close(() => resolve()) : resolve(),
+        );
       })();
       return stopping;
     },

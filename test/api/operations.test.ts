@@ -510,8 +510,9 @@ describe('HTTP', () => {
     });
     assert.equal(get.status, 200);
     assert.ok(((await get.json()) as any).data.models.length);
-    const metrics = await fetch(`${app.url}/metrics`);
-    assert.ok([200, 404].includes(metrics.status));
+    // No SSG_METRICS_PORT or SSG_METRICS_TOKEN: no metrics for anyone (test/api/transport.test.ts has the rest).
+    const metrics = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${app.token}` } });
+    assert.equal(metrics.status, 404);
   });
 
   test('workspace isolation: another workspace sees nothing and gets NOT_FOUND', async () => {

@@ -50,7 +50,11 @@ test(
   { timeout: 120_000 },
   async () => {
     const port = await freePort();
-    await ssg(['start'], { PORT: String(port), HOST: '127.0.0.1', SSG_WORKER: '0' }, 'ssg-studio is ready');
+    await ssg(
+      ['start'],
+      { PORT: String(port), HOST: '127.0.0.1', SSG_WORKER: '0', SSG_METRICS_TOKEN: 'metrics-test' },
+      'ssg-studio is ready',
+    );
     const base = `http://127.0.0.1:${port}`;
     const { token } = await createToken(t.ctx.prisma, 'api-events');
     const gql = async (query: string, variables: Record<string, unknown> = {}) => {
@@ -124,8 +128,10 @@ test(
         'PNG',
       );
 
-      // The API process serves the queue metrics (computed from the database on scrape).
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      // The API process serves the queue metrics (computed from the database on scrape) to the metrics token.
+      const metrics = await (
+        await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer metrics-test' } })
+      ).text();
       assert.match(metrics, /ssg_queue_depth\{state="ready"\} 0/);
       assert.match(metrics, /ssg_workers_alive 1/);
     } finally {
