@@ -2,6 +2,8 @@
 // cost one SQL query per kind of thing, whatever the page size.
 import DataLoader from 'dataloader';
 import type { AppContext } from '../context.ts';
+import { JOB_DEFAULTS } from '../jobs/config.ts';
+import { SERVED_MODELS_SQL } from '../jobs/sql/served-models.ts';
 import {
   editSelect,
   renderSelect,
@@ -85,7 +87,16 @@ export function createLoaders(app: AppContext) {
       (r) => r.faceId,
     ),
   );
-  return { edit, face, project, render, depthComponents, job, jobsByEdit, children, rootByFace };
+  /** Whether some live worker has loaded the model (one read per request, whatever the models). */
+  const modelServed = new DataLoader<string, boolean>(async (ids) => {
+    const rows = await prisma().$queryRawUnsafe<{ modelId: string }[]>(
+      SERVED_MODELS_SQL,
+      JOB_DEFAULTS.deadAfterMs / 1000,
+    );
+    const served = new Set(rows.map((r) => r.modelId));
+    return ids.map((id) => served.has(id));
+  });
+  return { edit, face, project, render, depthComponents, job, jobsByEdit, children, rootByFace, modelServed };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
