@@ -17,6 +17,7 @@ import { findStaleJobs } from '../../src/jobs/sql/stale-jobs.ts';
 import { storeRender } from '../../src/jobs/sql/store-render.ts';
 import { sweepFail } from '../../src/jobs/sql/sweep-fail.ts';
 import { sweepRequeue } from '../../src/jobs/sql/sweep-requeue.ts';
+import { TAKEOVER_REASON, takeOverJobs } from '../../src/jobs/sql/takeover.ts';
 import { beatWorker, deregisterWorker, forgetWorkers } from '../../src/jobs/sql/worker-registry.ts';
 import {
   isAllowed,
@@ -104,12 +105,19 @@ const apply: Record<JobTransition, (id: string) => Promise<unknown>> = {
       workerId: W,
       renderId: await someRender(),
     }),
-  fail: (id) => failJob(pool, { jobId: id, workerId: W, error: 'boom' }),
-  retry: (id) => retryJob(pool, { jobId: id, workerId: W, error: 'flaky' }),
+  fail: (id) => failJob(pool, { jobId: id, workerId: W, error: 'boom', errorDetail: 'd' }),
+  retry: (id) => retryJob(pool, { jobId: id, workerId: W, error: 'flaky', errorDetail: 'worker w: Error: flaky' }),
   release: (id) => releaseJobs(pool, { jobIds: [id], workerId: W, queueWorkerIds: [] }),
   cancel: (id) => pool.query(CANCEL_JOB_SQL, [id]),
   sweepRequeue: (id) => sweepRequeue(pool, { jobIds: [id], staleAfterMs: 10_000 }),
   sweepFail: (id) => sweepFail(pool, { jobIds: [id], staleAfterMs: 10_000 }),
+  takeover: async (id) => {
+    await pool.query(
+      `UPDATE graphile_worker._private_jobs SET locked_by = 'gw-gone', locked_at = now() WHERE key = $1`,
+      [id],
+    );
+    return takeOverJobs(pool, { queueWorkerIds: ['gw-gone'] });
+  },
 };
 
 describe('the transition table', () => {
@@ -142,6 +150,7 @@ async function waitForEvent(statuses: string[], status: string) {
 describe('statements', () => {
   test('claimJob: attempts + 1, the worker, the latent and the plain cache lookup', async () => {
     const id = await jobIn('QUEUED', 0);
+    await pool.query(`UPDATE "InferenceJob" SET error = 'the previous attempt failed' WHERE id = $1::uuid`, [id]);
     const row = await claimJob(pool, { jobId: id, workerId: W, queueJobId: (await queueEntry(t.ctx, id))!.id });
     assert.equal(row!.attempts, 1);
     assert.equal(row!.editId, face.editId);
@@ -152,6 +161,22 @@ describe('statements', () => {
     const db = await jobRow(t.ctx, id);
     assert.equal(db!.workerId, W);
     assert.ok(db!.startedAt);
+    assert.equal(db!.error, null, "a running attempt shows no earlier attempt's error");
+  });
+
+  test('takeOverJobs: only the RUNNING rows whose queue entry the dead ids hold go back to QUEUED', async () => {
+    const held = await jobIn('RUNNING');
+    const other = await jobIn('RUNNING');
+    const lock = (id: string, by: string) =>
+      pool.query(`UPDATE graphile_worker._private_jobs SET locked_by = $2, locked_at = now() WHERE key = $1`, [id, by]);
+    await lock(held, 'gw-dead-1');
+    await lock(other, 'gw-alive-1');
+    assert.deepEqual(await takeOverJobs(pool, { queueWorkerIds: ['gw-dead-1'] }), [held]);
+    const row = await jobRow(t.ctx, held);
+    assert.equal(row.status, 'QUEUED');
+    assert.equal(row.workerId, null);
+    assert.equal(row.error, TAKEOVER_REASON);
+    assert.equal((await jobRow(t.ctx, other)).status, 'RUNNING');
   });
 
   test('storeRender: one render per key with its depth maps; finishing sets the edit and the job', async () => {
@@ -186,12 +211,16 @@ describe('statements', () => {
 
   test('failJob and retryJob only touch the rows of their worker', async () => {
     const id = await jobIn('RUNNING');
-    assert.equal(await failJob(pool, { jobId: id, workerId: 'someone-else', error: 'x' }), false);
-    assert.equal(await retryJob(pool, { jobId: id, workerId: 'someone-else', error: 'x' }), false);
+    assert.equal(await failJob(pool, { jobId: id, workerId: 'someone-else', error: 'x', errorDetail: 'x' }), false);
+    assert.equal(await retryJob(pool, { jobId: id, workerId: 'someone-else', error: 'x', errorDetail: 'x' }), false);
     assert.equal((await jobRow(t.ctx, id))!.status, 'RUNNING');
-    assert.equal(await retryJob(pool, { jobId: id, workerId: W, error: 'flaky' }), true);
+    assert.equal(
+      await retryJob(pool, { jobId: id, workerId: W, error: 'flaky', errorDetail: 'worker w: Error: flaky' }),
+      true,
+    );
     const row = await jobRow(t.ctx, id);
     assert.equal(row!.error, 'flaky');
+    assert.equal(row!.errorDetail, 'worker w: Error: flaky');
     assert.equal(row!.workerId, null);
   });
 
@@ -228,8 +257,9 @@ describe('statements', () => {
     assert.ok(!(await findDeadLockHolders(pool, { deadAfterMs: 20_000 })).includes('gw-live'));
     await lock('gw-dead');
     assert.ok((await findDeadLockHolders(pool, { deadAfterMs: 20_000 })).includes('gw-dead'));
-    await pool.query(`UPDATE "QueueWorker" SET "lastSeenAt" = now() - interval '2 hours' WHERE id = 'reg-1'`);
-    assert.ok((await forgetWorkers(pool, 3_600_000)) >= 1);
+    // A worker unseen for deadAfterMs is forgotten at once (not an hour later).
+    await pool.query(`UPDATE "QueueWorker" SET "lastSeenAt" = now() - interval '25 seconds' WHERE id = 'reg-1'`);
+    assert.ok((await forgetWorkers(pool, 20_000)) >= 1);
     assert.equal(await beatWorker(pool, p), true, 'a forgotten worker registers again');
     await deregisterWorker(pool, 'reg-1');
     assert.equal((await pool.query(`SELECT 1 FROM "QueueWorker" WHERE id = 'reg-1'`)).rowCount, 0);

@@ -48,7 +48,7 @@ test('two concurrent `ssg migrate` runs leave one correct schema', async () => {
     );
     assert.deepEqual(
       migrations.rows.map((r) => r.migration_name),
-      ['0001_init', '0002_api_token_expiry'],
+      ['0001_init', '0002_api_token_expiry', '0004_workers'],
     );
     for (const m of migrations.rows) {
       assert.ok(m.finished_at, `migration ${m.migration_name} finished`);

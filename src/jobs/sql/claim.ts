@@ -1,4 +1,4 @@
-// claim: QUEUED/RUNNING -> RUNNING (attempts + 1, workerId, startedAt) + JOB_UPDATED, returning the
+// claim: QUEUED/RUNNING -> RUNNING (attempts + 1, workerId, startedAt, error cleared) + JOB_UPDATED, returning the
 // edit's latent and the render cache lookup for plain options, in one statement. No row: the job
 // is cancelled, finished or gone.
 import { notifyJobSql } from '../events.ts';
@@ -31,7 +31,8 @@ export async function claimJob(
   const $ = new Params();
   const jobId = $.add(p.jobId, 'uuid');
   const update = jobTransitionSql('claim', {
-    set: `attempts = attempts + 1, "workerId" = ${$.add(p.workerId)}, "startedAt" = ${NOW_UTC}, "finishedAt" = NULL`,
+    // A running attempt has no error yet (the previous attempt's is in the log).
+    set: `attempts = attempts + 1, "workerId" = ${$.add(p.workerId)}, "startedAt" = ${NOW_UTC}, "finishedAt" = NULL, error = NULL`,
     where: `j.id = ${jobId}`,
     returning: `j.kind, j."modelId", j.options, j.attempts, j."maxAttempts", j."createdAt"`,
   });

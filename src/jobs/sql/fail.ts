@@ -1,12 +1,15 @@
-// fail: RUNNING -> FAILED with the error, by the worker running it, + JOB_UPDATED.
+// fail: RUNNING -> FAILED with the tenant's short reason (error) and the operator's errorDetail, by the worker running it, + JOB_UPDATED.
 import { notifyJobSql } from '../events.ts';
 import { jobTransitionSql, NOW_UTC } from '../transitions.ts';
 import { Params, type Queryable } from './params.ts';
 
-export async function failJob(db: Queryable, p: { jobId: string; workerId: string; error: string }): Promise<boolean> {
+export async function failJob(
+  db: Queryable,
+  p: { jobId: string; workerId: string; error: string; errorDetail: string },
+): Promise<boolean> {
   const $ = new Params();
   const update = jobTransitionSql('fail', {
-    set: `error = ${$.add(p.error)}, "finishedAt" = ${NOW_UTC}`,
+    set: `error = ${$.add(p.error)}, "errorDetail" = ${$.add(p.errorDetail)}, "finishedAt" = ${NOW_UTC}`,
     where: `j.id = ${$.add(p.jobId, 'uuid')} AND j."workerId" = ${$.add(p.workerId)}`,
   });
   const r = await db.query(`WITH u AS (${update}) SELECT ${notifyJobSql('u')} FROM u`, $.values);
