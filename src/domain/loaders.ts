@@ -45,16 +45,19 @@ export function createLoaders(app: AppContext) {
   const render = new DataLoader<string, RenderRecord | null>(async (ids) =>
     byKey(ids, await prisma().render.findMany({ where: { id: { in: [...ids] } }, select: renderSelect }), (r) => r.id),
   );
+  /** Component indices with a depth map, by Render id (the maps belong to the shared image). */
   const depthComponents = new DataLoader<string, number[]>(async (ids) =>
-    groupBy(
+    byKey(
       ids,
-      await prisma().renderDepth.findMany({
-        where: { renderId: { in: [...ids] } },
-        select: { renderId: true, componentIndex: true },
-        orderBy: { componentIndex: 'asc' },
+      await prisma().render.findMany({
+        where: { id: { in: [...ids] } },
+        select: {
+          id: true,
+          image: { select: { depths: { select: { componentIndex: true }, orderBy: { componentIndex: 'asc' } } } },
+        },
       }),
-      (r) => r.renderId,
-    ).map((rows) => rows.map((r) => r.componentIndex)),
+      (r) => r.id,
+    ).map((r) => r?.image.depths.map((d) => d.componentIndex) ?? []),
   );
   const job = new DataLoader<string, JobRecord | null>(async (ids) =>
     byKey(ids, await prisma().inferenceJob.findMany({ where: { id: { in: [...ids] } } }), (r) => r.id),

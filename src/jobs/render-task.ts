@@ -46,16 +46,16 @@ export function createRenderTask(d: RenderTaskDeps) {
       log.debug({ attempt: row.attempts, of: row.maxAttempts, editId: row.editId, model: row.modelId }, 'job started');
       if (d.testDelayMs > 0) await sleep(d.testDelayMs, undefined, { signal: abort.signal }).catch(() => {});
       if (abort.signal.aborted) throw new JobReleasedError('released');
-      const { renderId, finished } = await d.renders.obtain(row, abort.signal, timing);
+      const { imageId, finished } = await d.renders.obtain(row, abort.signal, timing);
       if (!finished) {
         if (!timing.renderedAt) timing.renderedAt = performance.now();
         const target = { jobId, editId: row.editId, setsEditRender: row.kind === 'RENDER_EDIT', workerId: d.workerId };
-        await finishJob(d.db, { ...target, renderId });
+        await finishJob(d.db, { ...target, imageId });
       }
       timing.outcome = 'succeeded';
       const { attempts: attempt, editId } = row;
       const ms = { queueWaitMs: round(timing.queueWaitMs), renderMs: round(timing.renderMs) };
-      log.info({ editId, renderId, render: timing.render, attempt, ...ms }, 'job succeeded');
+      log.info({ editId, imageId, render: timing.render, attempt, ...ms }, 'job succeeded');
     } catch (err) {
       if (err instanceof JobReleasedError || abort.signal.aborted) {
         // stop() already put the row back to QUEUED and dropped the queue lock; rethrowing makes

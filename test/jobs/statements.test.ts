@@ -9,7 +9,7 @@ import { CANCEL_JOB_SQL } from '../../src/jobs/sql/cancel.ts';
 import { claimJob } from '../../src/jobs/sql/claim.ts';
 import { findDeadLockHolders } from '../../src/jobs/sql/dead-locks.ts';
 import { failJob } from '../../src/jobs/sql/fail.ts';
-import { findRender } from '../../src/jobs/sql/find-render.ts';
+import { findRenderImage } from '../../src/jobs/sql/find-render.ts';
 import { finishJob } from '../../src/jobs/sql/finish.ts';
 import { releaseJobs } from '../../src/jobs/sql/release.ts';
 import { retryJob } from '../../src/jobs/sql/retry.ts';
@@ -90,7 +90,7 @@ async function someRender(): Promise<string> {
       },
       { jobId: '00000000-0000-0000-0000-000000000000', editId: face.editId, setsEditRender: false, workerId: W },
     )
-  ).renderId;
+  ).imageId;
   return sharedRenderId;
 }
 
@@ -103,7 +103,7 @@ const apply: Record<JobTransition, (id: string) => Promise<unknown>> = {
       editId: face.editId,
       setsEditRender: false,
       workerId: W,
-      renderId: await someRender(),
+      imageId: await someRender(),
     }),
   fail: (id) => failJob(pool, { jobId: id, workerId: W, error: 'boom', errorDetail: 'd' }),
   retry: (id) => retryJob(pool, { jobId: id, workerId: W, error: 'flaky', errorDetail: 'worker w: Error: flaky' }),
@@ -156,7 +156,7 @@ describe('statements', () => {
     assert.equal(row!.editId, face.editId);
     assert.equal(row!.latent.byteLength, face.latent.byteLength);
     assert.match(row!.plainCacheKey, /^[0-9a-f]{64}$/);
-    assert.equal(row!.plainRenderId, null);
+    assert.equal(row!.plainImageId, null);
     assert.ok(row!.queueWaitMs! >= 0);
     const db = await jobRow(t.ctx, id);
     assert.equal(db!.workerId, W);
@@ -179,7 +179,7 @@ describe('statements', () => {
     assert.equal((await jobRow(t.ctx, other)).status, 'RUNNING');
   });
 
-  test('storeRender: one render per key with its depth maps; finishing sets the edit and the job', async () => {
+  test('storeRender: one image per key with its depth maps; finishing gives the workspace its Render', async () => {
     const id = await jobIn('RUNNING');
     const target = { jobId: id, editId: face.editId, setsEditRender: true, workerId: W };
     const first = await storeRender(
@@ -193,20 +193,28 @@ describe('statements', () => {
       { cacheKey: 'k-store', modelId: t.ctx.models.demoModelId, options: {}, result: fakeRender(8), finish: true },
       target,
     );
-    assert.deepEqual(again, { renderId: first.renderId, finished: false }, 'the second store reuses the row');
-    assert.equal(await findRender(pool, 'k-store'), first.renderId);
-    assert.equal(await findRender(pool, 'k-none'), undefined);
+    assert.deepEqual(again, { imageId: first.imageId, finished: false }, 'the second store reuses the row');
+    assert.equal(await findRenderImage(pool, 'k-store'), first.imageId);
+    assert.equal(await findRenderImage(pool, 'k-none'), undefined);
     const depth = await pool.query(
-      `SELECT "componentIndex" AS i, png FROM "RenderDepth" WHERE "renderId" = $1 ORDER BY 1`,
-      [first.renderId],
+      `SELECT "componentIndex" AS i, png FROM "RenderDepth" WHERE "imageId" = $1 ORDER BY 1`,
+      [first.imageId],
     );
     assert.deepEqual(
       depth.rows.map((r) => [r.i, [...r.png]]),
       fakeRender(7).depthPngs.map((p, i) => [i, [...p]]),
     );
-    assert.equal((await jobRow(t.ctx, id))!.renderId, first.renderId);
+    const job = await jobRow(t.ctx, id);
+    const render = await t.ctx.prisma.render.findUniqueOrThrow({ where: { id: job.renderId! } });
+    assert.equal(render.imageId, first.imageId);
+    assert.equal(render.workspaceId, face.workspaceId);
+    assert.equal(render.cacheKey, 'k-store');
     const edit = await pool.query(`SELECT "renderId" FROM "Edit" WHERE id = $1`, [face.editId]);
-    assert.equal(edit.rows[0].renderId, first.renderId);
+    assert.equal(edit.rows[0].renderId, render.id);
+    // A second job of the workspace finishing with the same image gets the same Render.
+    const id2 = await jobIn('RUNNING');
+    assert.equal(await finishJob(pool, { ...target, jobId: id2, setsEditRender: false, imageId: first.imageId }), true);
+    assert.equal((await jobRow(t.ctx, id2)).renderId, render.id);
   });
 
   test('failJob and retryJob only touch the rows of their worker', async () => {

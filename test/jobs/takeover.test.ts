@@ -135,6 +135,7 @@ test(
         assert.equal(e.renderId, job.renderId);
       }
       assert.equal(await ctx.prisma.render.count(), 5, 'one Render per distinct latent');
+      assert.equal(await ctx.prisma.renderImage.count(), 5, 'one stored image per distinct latent');
       assert.equal(
         editRows.find((e) => e.id === edits[0])!.renderId,
         editRows.find((e) => e.id === edits[5])!.renderId,

@@ -79,9 +79,9 @@ describe('render jobs', () => {
       assert.ok(job.renderId);
       const edit = await ctx.prisma.edit.findUniqueOrThrow({ where: { id: face.editId } });
       assert.equal(edit.renderId, job.renderId);
-      const render = await ctx.prisma.render.findUniqueOrThrow({
+      const { image: render } = await ctx.prisma.render.findUniqueOrThrow({
         where: { id: job.renderId! },
-        include: { depths: true },
+        include: { image: { include: { depths: true } } },
       });
       const info = ctx.models.get(ctx.models.demoModelId)!.info;
       assert.equal(render.width, info.resolution);
@@ -129,7 +129,8 @@ describe('render jobs', () => {
         edits.every((e) => e.renderId === rows[0]!.renderId),
         'each edit points at the one render',
       );
-      assert.equal(await ctx.prisma.render.count({ where: { id: rows[0]!.renderId! } }), 1);
+      const shared = await ctx.prisma.render.findUniqueOrThrow({ where: { id: rows[0]!.renderId! } });
+      assert.equal(await ctx.prisma.renderImage.count({ where: { cacheKey: shared.cacheKey } }), 1);
       assert.ok((await metricValue('ssg_render_cache_total', { result: 'hit' })) > hits0);
 
       // Composition renders: component order does not matter; a different subset is a new render.

@@ -19,9 +19,9 @@ export interface ClaimedJob {
   /** Queue entry due -> now, by the database clock (null: the queue entry is gone). */
   queueWaitMs: number | null;
   sinceCreatedMs: number;
-  /** renderCacheKey() of the latent with no options, and the stored render with that key. */
+  /** renderCacheKey() of the latent with no options, and the stored image with that key. */
   plainCacheKey: string;
-  plainRenderId: string | null;
+  plainImageId: string | null;
 }
 
 export async function claimJob(
@@ -44,9 +44,9 @@ export async function claimJob(
        (extract(epoch FROM clock_timestamp() - (u."createdAt" AT TIME ZONE 'UTC')) * 1000)::float8 AS "sinceCreatedMs",
        ${notifyJobSql('u')},
        -- The render cache lookup, folded in: the key for options without components (checked
-       -- against the job's real key by the task) and the stored render with that key.
+       -- against the job's real key by the task) and the stored image with that key.
        k.key AS "plainCacheKey",
-       (SELECT r.id::text FROM "Render" r WHERE r."cacheKey" = k.key) AS "plainRenderId"
+       (SELECT i.id::text FROM "RenderImage" i WHERE i."cacheKey" = k.key) AS "plainImageId"
      FROM u JOIN "Edit" e ON e.id = u."editId"
        CROSS JOIN LATERAL (SELECT ${plainRenderCacheKeySql('u."modelId"', 'e.latent')} AS key) k`,
     $.values,
