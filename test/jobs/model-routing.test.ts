@@ -6,7 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { after, before, test } from 'node:test';
+import { graphql } from 'graphql';
 import { createLoaders } from '../../src/domain/loaders.ts';
+import { createToken } from '../../src/domain/tokens.ts';
+import { createGqlContext } from '../../src/resolvers/context.ts';
+import { buildAppSchema } from '../../src/resolvers/schema.ts';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
 import { noWorkerReason } from '../../src/jobs/sql/served-models.ts';
 import { ModelRegistry } from '../../src/models/registry.ts';
@@ -58,8 +62,10 @@ test('a worker missing a model takes none of its jobs; they wait visibly, then a
   workers.push(broken);
 
   const runtime = ctx.models.get(tiny.id)!;
-  const ws = await ctx.prisma.workspace.create({ data: { name: 'routing' } });
-  const project = await ctx.prisma.project.create({ data: { workspaceId: ws.id, name: 'tiny', modelId: tiny.id } });
+  const principal = await createToken(ctx.prisma, 'routing');
+  const project = await ctx.prisma.project.create({
+    data: { workspaceId: principal.workspaceId, name: 'tiny', modelId: tiny.id },
+  });
   const face = await ctx.prisma.face.create({ data: { projectId: project.id, name: 'f' } });
   const jobs: string[] = [];
   for (let seed = 1; seed <= 12; seed++) {
@@ -75,7 +81,19 @@ test('a worker missing a model takes none of its jobs; they wait visibly, then a
     assert.equal(j.attempts, 0, `job ${j.id} used no attempt`);
     assert.equal(j.error, null);
   }
-  // What the API answers for InferenceJob.waitingReason: no live worker has the model.
+  // What the API answers: the job waits because no live worker has the model.
+  const schema = await buildAppSchema(ctx);
+  const asked = await graphql({
+    schema,
+    source: `query($id: ID!) { job(id: $id) { status attempts waitingReason } }`,
+    variableValues: { id: jobs[0] },
+    contextValue: createGqlContext(ctx, principal, 'http://127.0.0.1'),
+  });
+  assert.equal(asked.errors, undefined, JSON.stringify(asked.errors));
+  assert.deepEqual(
+    { ...(asked.data?.job as object) },
+    { status: 'QUEUED', attempts: 0, waitingReason: noWorkerReason(tiny.id) },
+  );
   assert.equal(await createLoaders(ctx).modelServed.load(tiny.id), false);
   assert.equal(await createLoaders(ctx).modelServed.load(ctx.models.demoModelId), true);
   assert.match(noWorkerReason(tiny.id), new RegExp(`no live worker serves model ${tiny.id}`));
@@ -99,4 +117,11 @@ test('a worker missing a model takes none of its jobs; they wait visibly, then a
     assert.equal(j.workerId, healthy.id);
     assert.equal(j.error, null);
   }
+  const later = await graphql({
+    schema,
+    source: `query($id: ID!) { job(id: $id) { status waitingReason } }`,
+    variableValues: { id: jobs[0] },
+    contextValue: createGqlContext(ctx, principal, 'http://127.0.0.1'),
+  });
+  assert.deepEqual({ ...(later.data?.job as object) }, { status: 'SUCCEEDED', waitingReason: null });
 });
