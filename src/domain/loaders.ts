@@ -2,6 +2,8 @@
 // cost one SQL query per kind of thing, whatever the page size.
 import DataLoader from 'dataloader';
 import type { AppContext } from '../context.ts';
+import { JOB_DEFAULTS } from '../jobs/config.ts';
+import { SERVED_MODELS_SQL } from '../jobs/sql/served-models.ts';
 import {
   editSelect,
   renderSelect,
@@ -55,16 +57,19 @@ export function createLoaders(app: AppContext) {
   const render = new DataLoader<string, RenderRecord | null>(async (ids) =>
     byKey(ids, await prisma().render.findMany({ where: { id: { in: [...ids] } }, select: renderSelect }), (r) => r.id),
   );
+  /** Component indices with a depth map, by Render id (the maps belong to the shared image). */
   const depthComponents = new DataLoader<string, number[]>(async (ids) =>
-    groupBy(
+    byKey(
       ids,
-      await prisma().renderDepth.findMany({
-        where: { renderId: { in: [...ids] } },
-        select: { renderId: true, componentIndex: true },
-        orderBy: { componentIndex: 'asc' },
+      await prisma().render.findMany({
+        where: { id: { in: [...ids] } },
+        select: {
+          id: true,
+          image: { select: { depths: { select: { componentIndex: true }, orderBy: { componentIndex: 'asc' } } } },
+        },
       }),
-      (r) => r.renderId,
-    ).map((rows) => rows.map((r) => r.componentIndex)),
+      (r) => r.id,
+    ).map((r) => r?.image.depths.map((d) => d.componentIndex) ?? []),
   );
   const job = new DataLoader<string, JobRecord | null>(async (ids) =>
     byKey(ids, await prisma().inferenceJob.findMany({ where: { id: { in: [...ids] } } }), (r) => r.id),
@@ -112,7 +117,16 @@ export function createLoaders(app: AppContext) {
       (r) => r.faceId,
     ),
   );
-  return { edit, face, project, render, depthComponents, job, jobsByEdit, childPage, childCount, rootByFace };
+  /** Whether some live worker has loaded the model (one read per request, whatever the models). */
+  const modelServed = new DataLoader<string, boolean>(async (ids) => {
+    const rows = await prisma().$queryRawUnsafe<{ modelId: string }[]>(
+      SERVED_MODELS_SQL,
+      JOB_DEFAULTS.deadAfterMs / 1000,
+    );
+    const served = new Set(rows.map((r) => r.modelId));
+    return ids.map((id) => served.has(id));
+  });
+  return { edit, face, project, render, depthComponents, job, jobsByEdit, childPage, childCount, rootByFace, modelServed };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

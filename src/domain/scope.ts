@@ -1,5 +1,6 @@
-// The workspace-scope rule, in one place: a face, and everything hanging off it (edits, jobs,
-// renders), belongs to the caller when the face's project is in the caller's workspace. GraphQL
+// The workspace-scope rule, in one place: a face, and everything hanging off it (edits, jobs),
+// belongs to the caller when the face's project is in the caller's workspace; a Render carries its
+// workspace itself (the images under renders are shared, Render rows are per workspace). GraphQL
 // reads (queries.ts) and file reads (src/http/files.ts) both check it through these two forms;
 // whatever fails it is answered as not found.
 import { Prisma } from '../generated/prisma/client.ts';
@@ -14,4 +15,9 @@ export function faceInWorkspace(principal: Principal) {
 export function faceInWorkspaceSql(faceId: Prisma.Sql, principal: Principal): Prisma.Sql {
   return Prisma.sql`EXISTS (SELECT 1 FROM "Face" scope_f JOIN "Project" scope_p ON scope_p.id = scope_f."projectId"
     WHERE scope_f.id = ${faceId} AND scope_p."workspaceId" = ${principal.workspaceId}::uuid)`;
+}
+
+/** SQL condition: the Render row `alias` is the caller's workspace's. */
+export function renderInWorkspaceSql(alias: string, principal: Principal): Prisma.Sql {
+  return Prisma.sql`${Prisma.raw(alias)}."workspaceId" = ${principal.workspaceId}::uuid`;
 }

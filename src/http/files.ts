@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { ErrorCode } from '../domain/errors.ts';
-import { faceInWorkspaceSql } from '../domain/scope.ts';
+import { renderInWorkspaceSql } from '../domain/scope.ts';
 import type { Principal } from '../domain/tokens.ts';
 import { isUuid } from '../domain/validate.ts';
 import { latentNpy } from '../domain/latent-npy.ts';
@@ -110,7 +110,7 @@ export async function serveFile(
   if (etagMatches(req, etag)) return notModified(res, etag);
   const png = (
     await app.prisma.renderDepth.findUnique({
-      where: { renderId_componentIndex: { renderId, componentIndex } },
+      where: { imageId_componentIndex: { imageId: access[0].imageId, componentIndex } },
       select: { png: true },
     })
   )?.png;
@@ -118,22 +118,21 @@ export async function serveFile(
 }
 
 /**
- * The render's model (and one of its PNGs, when `png` names it) if the render hangs off an edit or
- * a job of the caller's workspace (renders are shared between workspaces only through identical
- * content); no row otherwise.
+ * The render's model and image (and one of its PNGs, when `png` names it) if the render is the
+ * caller's workspace's; no row otherwise. Images are shared between workspaces, Render rows never.
  */
 function readRender(
   app: AppContext,
   principal: Principal,
   renderId: string,
   png: 'image' | 'segmentation' | null,
-): Promise<{ modelId: string; png: Uint8Array | null }[]> {
+): Promise<{ modelId: string; imageId: string; png: Uint8Array | null }[]> {
   const column =
-    png === null ? Prisma.sql`NULL::bytea` : Prisma.raw(png === 'image' ? 'r."imagePng"' : 'r."segmentationPng"');
-  return app.prisma.$queryRaw<{ modelId: string; png: Uint8Array | null }[]>`
-    SELECT r."modelId", ${column} AS png FROM "Render" r WHERE r.id = ${renderId}::uuid AND (
-      EXISTS (SELECT 1 FROM "Edit" e WHERE e."renderId" = r.id AND ${faceInWorkspaceSql(Prisma.sql`e."faceId"`, principal)})
-      OR EXISTS (SELECT 1 FROM "InferenceJob" j WHERE j."renderId" = r.id AND ${faceInWorkspaceSql(Prisma.sql`j."faceId"`, principal)}))`;
+    png === null ? Prisma.sql`NULL::bytea` : Prisma.raw(png === 'image' ? 'i."imagePng"' : 'i."segmentationPng"');
+  return app.prisma.$queryRaw<{ modelId: string; imageId: string; png: Uint8Array | null }[]>`
+    SELECT r."modelId", r."imageId"::text AS "imageId", ${column} AS png
+    FROM "Render" r JOIN "RenderImage" i ON i.id = r."imageId"
+    WHERE r.id = ${renderId}::uuid AND ${renderInWorkspaceSql('r', principal)}`;
 }
 
 const pngHeaders = (etag: string) => ({ etag, 'cache-control': CACHE_IMMUTABLE, 'content-type': 'image/png' });

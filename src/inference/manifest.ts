@@ -102,10 +102,18 @@ const ManifestSchema = v.looseObject({
 /** Reads and validates `dir/manifest.json`, including its consistency with the config. */
 export function readManifest(dir: string): Manifest {
   const file = path.join(dir, 'manifest.json');
-  if (!fs.existsSync(file)) throw new ManifestError(`model directory ${dir} has no manifest.json`);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    // Only a missing file is "no manifest"; a permission or I/O error says what it is.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ManifestError(`model directory ${dir} has no manifest.json`);
+    throw new ManifestError(`cannot read manifest.json in ${dir}: ${(e as Error).message}`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new ManifestError(`manifest.json in ${dir} is corrupt: ${(e as Error).message}`);
   }

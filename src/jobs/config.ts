@@ -8,12 +8,13 @@ export interface JobsConfig {
   heartbeatMs: number;
   /** How often a worker runs the dead-worker sweeper (one at a time across workers). */
   sweepMs: number;
-  /** A worker not seen for this long is presumed dead and its queue locks are released. */
+  /**
+   * A worker not seen for this long is presumed dead: its queue locks are released and its
+   * QueueWorker row deleted (a worker that comes back registers again).
+   */
   deadAfterMs: number;
   /** The sweeper leaves alone an InferenceJob row written less than this long ago (a worker is on it). */
   staleAfterMs: number;
-  /** QueueWorker rows not seen for this long are deleted. */
-  forgetWorkerAfterMs: number;
   /** How long stop() waits for running jobs before handing them back to the queue. */
   shutdownGraceMs: number;
   /** After handing jobs back, how long stop() still waits for graphile-worker to wind down. */
@@ -29,7 +30,6 @@ export const JOB_DEFAULTS = {
   sweepMs: 5_000,
   deadAfterMs: 20_000,
   staleAfterMs: 10_000,
-  forgetWorkerAfterMs: 3_600_000,
   shutdownGraceMs: 25_000,
   releaseWaitMs: 10_000,
   pollIntervalMs: 1_000,

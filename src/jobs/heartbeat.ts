@@ -4,7 +4,9 @@
 // process therefore keeps a QueueWorker row fresh (lastSeenAt every heartbeatMs) that lists the
 // graphile-worker ids of its concurrent slots, and every worker runs a sweeper (JobsConfig.sweepMs; one at
 // a time across the cluster, by advisory lock) that:
-//   1. finds queue locks older than deadAfterMs whose locked_by is listed by no live worker, and calls
+//   1. finds queue locks older than deadAfterMs whose locked_by is listed by no live worker, puts
+//      their RUNNING InferenceJob rows back to QUEUED (JOB_UPDATED: subscribers see the job queued
+//      again, with the reason as its error), and calls
 //      graphile_worker.force_unlock_workers(ids) so any worker picks the jobs up at once
 //      (worst case: 20 s to be presumed dead + 5 s sweep period + pick-up, well inside 60 s);
 //   2. reconciles InferenceJob rows with the queue: a RUNNING row whose queue entry is no longer
@@ -12,7 +14,7 @@
 //      queue entry (attempts left) or ends FAILED when it has no attempts left, with a JOB_UPDATED
 //      event either way. So no job stays RUNNING after its worker died, and no QUEUED job is
 //      stranded without a queue entry;
-//   3. forgets QueueWorker rows not seen for forgetWorkerAfterMs.
+//   3. deletes the QueueWorker rows of dead workers (not seen for deadAfterMs).
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
@@ -23,6 +25,7 @@ import { unlockQueueWorkers, wakeWorkers } from './sql/release.ts';
 import { findStaleJobs } from './sql/stale-jobs.ts';
 import { sweepFail } from './sql/sweep-fail.ts';
 import { sweepRequeue } from './sql/sweep-requeue.ts';
+import { takeOverJobs } from './sql/takeover.ts';
 import { beatWorker, deregisterWorker, forgetWorkers } from './sql/worker-registry.ts';
 
 const SWEEP_LOCK_KEY = 0x53_53_47_57; // "SSGW"
@@ -38,15 +41,14 @@ export interface HeartbeatOptions {
   modelIds: string[];
   /** graphile-worker ids of this process's slots (filled in as the pool creates them). */
   queueWorkerIds: () => string[];
-  config: Pick<
-    JobsConfig,
-    'concurrency' | 'heartbeatMs' | 'deadAfterMs' | 'sweepMs' | 'staleAfterMs' | 'forgetWorkerAfterMs'
-  >;
+  config: Pick<JobsConfig, 'concurrency' | 'heartbeatMs' | 'deadAfterMs' | 'sweepMs' | 'staleAfterMs'>;
   log: Logger;
 }
 
 export interface SweepResult {
   unlockedWorkers: string[];
+  /** Jobs taken back from dead workers (RUNNING -> QUEUED). */
+  takenOver: string[];
   requeued: string[];
   failed: string[];
 }
@@ -114,7 +116,7 @@ export class Heartbeat {
     this.sweepTimer = setTimeout(() => {
       this.sweeping = this.sweep()
         .then((r) => {
-          if (r.unlockedWorkers.length || r.requeued.length || r.failed.length) {
+          if (r.unlockedWorkers.length || r.takenOver.length || r.requeued.length || r.failed.length) {
             this.opts.log.warn({ ...r, sweptBy: this.opts.workerId }, 'sweeper released jobs of dead workers');
           }
         })
@@ -129,9 +131,9 @@ export class Heartbeat {
 
   /** One sweep (exposed for tests). Does nothing while another process is sweeping. */
   async sweep(): Promise<SweepResult> {
-    const { deadAfterMs, staleAfterMs, forgetWorkerAfterMs } = this.opts.config;
+    const { deadAfterMs, staleAfterMs } = this.opts.config;
     const client = await this.pool.connect();
-    const result: SweepResult = { unlockedWorkers: [], requeued: [], failed: [] };
+    const result: SweepResult = { unlockedWorkers: [], takenOver: [], requeued: [], failed: [] };
     try {
       await client.query('BEGIN');
       const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SWEEP_LOCK_KEY]);
@@ -141,15 +143,18 @@ export class Heartbeat {
       }
       // 1. Locks held by queue workers that no live process lists.
       result.unlockedWorkers = await findDeadLockHolders(client, { deadAfterMs });
-      if (result.unlockedWorkers.length) await unlockQueueWorkers(client, result.unlockedWorkers);
+      if (result.unlockedWorkers.length) {
+        result.takenOver = await takeOverJobs(client, { queueWorkerIds: result.unlockedWorkers });
+        await unlockQueueWorkers(client, result.unlockedWorkers);
+      }
       // 2. InferenceJob rows out of step with the queue (rows a worker is touching now are skipped).
       const stale = await findStaleJobs(client, { staleAfterMs, limit: SWEEP_BATCH });
       if (stale.length) {
         result.requeued = await sweepRequeue(client, { jobIds: stale, staleAfterMs });
         result.failed = await sweepFail(client, { jobIds: stale, staleAfterMs });
       }
-      // 3. Forget workers long gone.
-      await forgetWorkers(client, forgetWorkerAfterMs);
+      // 3. Dead workers' rows go (their locks were released above).
+      await forgetWorkers(client, deadAfterMs);
       await client.query('COMMIT');
       if (result.unlockedWorkers.length) await wakeWorkers(client, 1000).catch(() => {});
       return result;

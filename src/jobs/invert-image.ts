@@ -59,5 +59,5 @@ export async function invertImageJob(
   });
   log.info({ iterations, psnr: psnr.map((v) => Math.round(v * 100) / 100), stored: stored.stored }, 'image inverted');
   // The key queued with the job is the placeholder's: the render step computes the found latent's.
-  return { ...row, latent: stored.latent, cacheKey: null, storedRenderId: null };
+  return { ...row, latent: stored.latent, cacheKey: null, storedImageId: null };
 }

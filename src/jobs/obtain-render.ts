@@ -1,22 +1,25 @@
-// The render for a claimed job: stored (cache hit), joined in flight in this process, or produced
-// by the model now and stored together with the job's success (`finished`: nothing left to write).
+// The render image for a claimed job: stored (cache hit, from any workspace: images are shared),
+// joined in flight in this process, or produced by the model now and stored together with the
+// job's success (`finished`: nothing left to write). The job's workspace gets its own Render of the
+// image when the job finishes (src/jobs/sql/finish.ts).
 import { performance } from 'node:perf_hooks';
 import type { ModelRegistry } from '../models/registry.ts';
 import { JobReleasedError, PermanentJobError } from './errors.ts';
 import type { JobTiming } from './job-timing.ts';
 import { normalizeRenderOptions, renderCacheKey, type RenderOptions } from './render-key.ts';
 import type { ClaimedJob } from './sql/claim.ts';
-import { findRender } from './sql/find-render.ts';
+import { findRenderImage } from './sql/find-render.ts';
 import type { Queryable } from './sql/params.ts';
 import { storeRender } from './sql/store-render.ts';
 
 export interface ObtainedRender {
-  renderId: string;
+  /** RenderImage id. */
+  imageId: string;
   finished: boolean;
 }
 
 export class RenderSource {
-  /** cacheKey -> render id, for renders being produced in this process. */
+  /** cacheKey -> image id, for renders being produced in this process. */
   private readonly inflight = new Map<string, Promise<string>>();
 
   constructor(
@@ -31,21 +34,21 @@ export class RenderSource {
     // The key was computed when the job was queued, and the claim looked it up; jobs queued
     // before keys were stored get theirs now.
     const cacheKey = row.cacheKey ?? renderCacheKey(row.modelId, latentBytes, options);
-    const stored = row.cacheKey ? row.storedRenderId : await findRender(this.db, cacheKey);
+    const stored = row.cacheKey ? row.storedImageId : await findRenderImage(this.db, cacheKey);
     if (stored) {
       timing.render = 'hit';
-      return { renderId: stored, finished: false };
+      return { imageId: stored, finished: false };
     }
     const running = this.inflight.get(cacheKey);
     if (running) {
       timing.render = 'shared';
-      return { renderId: await abortable(running, signal), finished: false };
+      return { imageId: await abortable(running, signal), finished: false };
     }
     const model = this.prepare(row, options);
     timing.render = 'miss';
     const produce = this.produce(row, model, cacheKey, options, signal, timing);
-    // Identical jobs in this process share the render id (they finish their own rows).
-    const shared = produce.then((p) => p.renderId);
+    // Identical jobs in this process share the image id (they finish their own rows).
+    const shared = produce.then((p) => p.imageId);
     shared.catch(() => {}); // handled by the joiners, if any
     this.inflight.set(cacheKey, shared);
     try {

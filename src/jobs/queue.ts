@@ -7,10 +7,10 @@ import type { PrismaClient, Tx } from '../db/client.ts';
 import { setQueueStatsSource } from '../metrics.ts';
 import { JOB_DEFAULTS } from './config.ts';
 import { CANCEL_JOB_SQL } from './sql/cancel.ts';
-import { addJobSql, RENDER_TASK } from './task.ts';
+import { addJobSql, isRenderTaskSql } from './task.ts';
 import type { JobQueue } from './types.ts';
 
-export { addJobSql, RENDER_TASK };
+export { addJobSql };
 export async function createJobQueue(databaseUrl: string, prisma: PrismaClient): Promise<JobQueue> {
   // Installs or upgrades graphile-worker's own schema (it takes its own advisory lock).
   await runMigrations({ connectionString: databaseUrl, logger: undefined });
@@ -42,7 +42,7 @@ async function readQueueStats(prisma: PrismaClient) {
                 WHEN run_at > now() THEN 'scheduled'
                 ELSE 'ready' END AS state,
               count(*)::int AS n
-       FROM graphile_worker.jobs WHERE task_identifier = '${RENDER_TASK}' GROUP BY 1`,
+       FROM graphile_worker.jobs q WHERE ${isRenderTaskSql('q')} GROUP BY 1`,
     ),
     prisma.$queryRawUnsafe<{ status: string; n: number }[]>(
       `SELECT status::text AS status, count(*)::int AS n FROM "InferenceJob"

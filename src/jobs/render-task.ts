@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobHelpers } from 'graphile-worker';
 import type { Logger } from 'pino';
 import { LatentError } from '../inference/index.ts';
-import { JobReleasedError, PermanentJobError } from './errors.ts';
+import { JobReleasedError, operatorDetail, PermanentJobError, tenantReason } from './errors.ts';
 import { reportTiming, round, startTiming, type JobTiming } from './job-timing.ts';
 import type { RenderSource } from './obtain-render.ts';
 import { claimJob, type ClaimedJob } from './sql/claim.ts';
@@ -50,7 +50,7 @@ export function createRenderTask(d: RenderTaskDeps) {
       if (d.testDelayMs > 0) await sleep(d.testDelayMs, undefined, { signal: abort.signal }).catch(() => {});
       if (abort.signal.aborted) throw new JobReleasedError('released');
       if (row.kind === 'INVERT_IMAGE') row = await invertImageJob(d, row, abort.signal, log);
-      const { renderId, finished } = await d.renders.obtain(row, abort.signal, timing);
+      const { imageId, finished } = await d.renders.obtain(row, abort.signal, timing);
       if (!finished) {
         if (!timing.renderedAt) timing.renderedAt = performance.now();
         const target = {
@@ -59,12 +59,12 @@ export function createRenderTask(d: RenderTaskDeps) {
           setsEditRender: row.kind !== 'RENDER_COMPOSITION',
           workerId: d.workerId,
         };
-        await finishJob(d.db, { ...target, renderId });
+        await finishJob(d.db, { ...target, imageId });
       }
       timing.outcome = 'succeeded';
       const { attempts: attempt, editId } = row;
       const ms = { queueWaitMs: round(timing.queueWaitMs), renderMs: round(timing.renderMs) };
-      log.info({ editId, renderId, render: timing.render, attempt, ...ms }, 'job succeeded');
+      log.info({ editId, imageId, render: timing.render, attempt, ...ms }, 'job succeeded');
     } catch (err) {
       if (err instanceof JobReleasedError || abort.signal.aborted) {
         // stop() already put the row back to QUEUED and dropped the queue lock; rethrowing makes
@@ -89,16 +89,18 @@ export function createRenderTask(d: RenderTaskDeps) {
  */
 async function settleFailure(d: RenderTaskDeps, log: Logger, row: ClaimedJob, e: Error): Promise<'failed'> {
   const permanent = e instanceof PermanentJobError || e instanceof LatentError;
-  const error = e.message || String(e);
+  const final = permanent || row.attempts >= row.maxAttempts;
+  const error = tenantReason(e, permanent, final);
+  const errorDetail = operatorDetail(e, d.workerId);
   const attempt = { attempt: row.attempts, of: row.maxAttempts };
-  if (permanent || row.attempts >= row.maxAttempts) {
-    log.error({ err: error, ...attempt, permanent }, 'job failed');
+  if (final) {
+    log.error({ err: e.message || String(e), stack: e.stack, ...attempt, permanent }, 'job failed');
     // If this write fails, the throw keeps the queue entry; the sweeper then reconciles the row.
-    await failJob(d.db, { jobId: row.id, workerId: d.workerId, error });
+    await failJob(d.db, { jobId: row.id, workerId: d.workerId, error, errorDetail });
     return 'failed';
   }
-  log.warn({ err: error, ...attempt }, 'job attempt failed; will retry');
-  await retryJob(d.db, { jobId: row.id, workerId: d.workerId, error }).catch((werr: Error) =>
+  log.warn({ err: e.message || String(e), stack: e.stack, ...attempt }, 'job attempt failed; will retry');
+  await retryJob(d.db, { jobId: row.id, workerId: d.workerId, error, errorDetail }).catch((werr: Error) =>
     log.warn({ err: werr.message }, 'could not mirror the retry'),
   );
   throw e;

@@ -3,7 +3,7 @@
 //
 //   (insert) -> QUEUED -> RUNNING -> SUCCEEDED
 //                  |  ^       |----> FAILED
-//                  |  '-------'      (retry, release, sweep: back to QUEUED)
+//                  |  '-------'      (retry, release, takeover, sweep: back to QUEUED)
 //                  '-> CANCELLED
 import { NOW_UTC } from '../db/clock.ts';
 import { JobStatus } from '../generated/prisma/enums.ts';
@@ -14,7 +14,7 @@ export { JobStatus };
 export const JOB_STATUSES: readonly JobStatus[] = Object.values(JobStatus);
 
 export const JOB_TRANSITIONS = {
-  /** A worker takes the job (RUNNING again: its previous worker was presumed dead). */
+  /** A worker takes the job (RUNNING again: a worker presumed dead whose row the sweeper missed). */
   claim: { from: ['QUEUED', 'RUNNING'], to: 'RUNNING' },
   /** The render is stored (QUEUED too: a late result of a worker presumed dead still counts). */
   succeed: { from: ['QUEUED', 'RUNNING'], to: 'SUCCEEDED' },
@@ -26,6 +26,8 @@ export const JOB_TRANSITIONS = {
   release: { from: ['RUNNING'], to: 'QUEUED' },
   /** A user cancels a job no worker started. */
   cancel: { from: ['QUEUED'], to: 'CANCELLED' },
+  /** The sweeper takes a dead worker's running job back before dropping its queue lock. */
+  takeover: { from: ['RUNNING'], to: 'QUEUED' },
   /** The sweeper re-queues a job whose worker died (attempts left). */
   sweepRequeue: { from: ['QUEUED', 'RUNNING'], to: 'QUEUED' },
   /** The sweeper ends a job whose worker died on its last attempt. */

@@ -1,7 +1,8 @@
 // The inference worker: graphile-worker runs up to `concurrency` render jobs at once; each calls the
 // model runtime, whose batcher coalesces the concurrent calls into batched model runs.
 //
-// One job, start to end (payload {jobId}, queue job_key = jobId):
+// One job, start to end (task render:<modelId>, payload {jobId}, queue job_key = jobId; a worker
+// lists only the tasks of the models it has loaded, src/jobs/task.ts):
 //   claim     InferenceJob QUEUED -> RUNNING (attempts+1, workerId, startedAt) + JOB_UPDATED, and the
 //             edit's latent, in one statement. A row that is CANCELLED or already finished drops
 //             the queue entry without running anything.
@@ -33,7 +34,7 @@ import type { JobTiming } from './job-timing.ts';
 import { RenderSource } from './obtain-render.ts';
 import { createRenderTask } from './render-task.ts';
 import { releaseJobs } from './sql/release.ts';
-import { RENDER_TASK } from './task.ts';
+import { renderTask as renderTaskName } from './task.ts';
 
 export type { JobTiming };
 
@@ -93,7 +94,13 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions): Promise
     concurrency: config.concurrency,
     noHandleSignals: true, // the CLI handles SIGINT/SIGTERM and calls stop()
     pollInterval: config.pollIntervalMs,
-    taskList: { [RENDER_TASK]: renderTask as (payload: unknown, helpers: JobHelpers) => Promise<void> },
+    // Only the tasks of the models loaded here: jobs of any other model are never handed to this process.
+    taskList: Object.fromEntries(
+      modelIds.map((id) => [
+        renderTaskName(id),
+        renderTask as (payload: unknown, helpers: JobHelpers) => Promise<void>,
+      ]),
+    ),
     logger: queueLogger(log),
     events,
     // Our own release logic runs at shutdownGraceMs; never let graphile-worker abort first.

@@ -2,8 +2,7 @@
 // every model directory under SSG_MODELS_DIR, and the seeded untrained demo model when asked for
 // (SSG_DEMO_MODEL=1, as the tests do) or when nothing else loads, so that a process always has one. Each is loaded once and recorded in the GenerativeModel
 // table so that projects can refer to it by id from any process.
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/client.ts';
@@ -40,7 +39,10 @@ export class ModelRegistry {
   static async open(prisma: PrismaClient, opts: RegistryOptions): Promise<ModelRegistry> {
     const registry = new ModelRegistry(opts);
     const demoDir = path.join(opts.modelsDir, DEMO_MODEL_DIR_NAME);
-    const dirs = [...(await modelDirs(opts.builtinModelsDir)), ...(await modelDirs(opts.modelsDir))].filter(
+    const dirs = [
+      ...(await modelDirs(opts.builtinModelsDir, opts.log)),
+      ...(await modelDirs(opts.modelsDir, opts.log)),
+    ].filter(
       (d) => d !== demoDir,
     );
     if (opts.demoModel || dirs.length === 0) {
@@ -73,7 +75,8 @@ export class ModelRegistry {
       } catch (err) {
         // A broken extra model must not take the service down; the demo model must load.
         if (dir === demoDir) throw err;
-        opts.log.error({ dir, err: (err as Error).message }, 'model directory skipped');
+        const e = err as NodeJS.ErrnoException;
+        opts.log.error({ dir, err: e.message, code: e.code }, `model directory skipped: ${e.message}`);
       }
     }
     if (registry.byId.size === 0) {
@@ -118,15 +121,36 @@ export class ModelRegistry {
   }
 }
 
-/** Sub-directories of `root` that hold a manifest.json (none when root is unset or missing). */
-async function modelDirs(root: string | undefined): Promise<string[]> {
+/**
+ * Sub-directories of `root` that may hold a model: those with a manifest.json, and those whose
+ * manifest.json cannot be checked (loading them then fails and logs why). Directories without one
+ * are logged as skipped for that reason; an unreadable root is logged and yields none.
+ */
+async function modelDirs(root: string | undefined, log: Logger): Promise<string[]> {
   if (!root) return [];
+  let entries;
   try {
-    const entries = await readdir(root, { withFileTypes: true });
-    const dirs = entries.filter((e) => e.isDirectory()).map((e) => path.join(root, e.name));
-    return dirs.filter((d) => existsSync(path.join(d, 'manifest.json')) || path.basename(d) === DEMO_MODEL_DIR_NAME);
+    entries = await readdir(root, { withFileTypes: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code !== 'ENOENT') log.error({ dir: root, err: e.message, code: e.code }, `models directory unreadable: ${e.message}`);
+    return [];
   }
+  const dirs: string[] = [];
+  for (const entry of entries.filter((x) => x.isDirectory())) {
+    const dir = path.join(root, entry.name);
+    if (entry.name === DEMO_MODEL_DIR_NAME) {
+      dirs.push(dir);
+      continue;
+    }
+    try {
+      await stat(path.join(dir, 'manifest.json'));
+      dirs.push(dir);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT') log.info({ dir }, 'model directory skipped: it has no manifest.json');
+      else dirs.push(dir); // the load reports the real reason (permission, I/O)
+    }
+  }
+  return dirs;
 }

@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import * as edits from '../domain/edits.ts';
 import * as q from '../domain/queries.ts';
+import { noWorkerReason } from '../jobs/sql/served-models.ts';
 import type { JobRecord } from '../domain/records.ts';
 import type { GqlContext } from './context.ts';
 import { jobUpdates } from './subscriptions.ts';
@@ -29,6 +30,16 @@ export class JobResolver {
   })
   jobUpdated(@Root() job: JobRecord, @Arg('id', () => ID) _id: string): JobRecord {
     return job;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'Why a QUEUED job is not running, e.g. when no live worker has loaded its model (it waits without using attempts); null otherwise.',
+  })
+  async waitingReason(@Root() j: JobRecord, @Ctx() ctx: GqlContext): Promise<string | null> {
+    if (j.status !== 'QUEUED') return null;
+    return (await ctx.loaders.modelServed.load(j.modelId)) ? null : noWorkerReason(j.modelId);
   }
 
   @FieldResolver(() => Render, { nullable: true })

@@ -65,7 +65,10 @@ test('the found latent is stored once and the face becomes READY; a late second 
 
 test('a failed inversion job leaves its face FAILED (worker failure and sweeper alike); renders do not', async () => {
   const f = await invertingFace(33);
-  assert.equal(await failJob(pool, { jobId: f.jobId, workerId: W, error: 'encoder exploded' }), true);
+  assert.equal(
+    await failJob(pool, { jobId: f.jobId, workerId: W, error: 'encoder exploded', errorDetail: 'test' }),
+    true,
+  );
   assert.equal((await jobRow(t.ctx, f.jobId)).status, 'FAILED');
   assert.equal(await faceStatus(f.faceId), 'FAILED');
 
@@ -77,6 +80,6 @@ test('a failed inversion job leaves its face FAILED (worker failure and sweeper 
   const r = await createFace(t.ctx, 35);
   const jobId = await addJob(t.ctx, { faceId: r.faceId, editId: r.editId });
   await pool.query(`UPDATE "InferenceJob" SET status = 'RUNNING', "workerId" = $2 WHERE id = $1::uuid`, [jobId, W]);
-  await failJob(pool, { jobId, workerId: W, error: 'x' });
+  await failJob(pool, { jobId, workerId: W, error: 'x', errorDetail: 'test' });
   assert.equal(await faceStatus(r.faceId), 'READY');
 });

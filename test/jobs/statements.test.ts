@@ -11,7 +11,7 @@ import { findDeadLockHolders } from '../../src/jobs/sql/dead-locks.ts';
 import { failJob } from '../../src/jobs/sql/fail.ts';
 import { queueJob } from '../../src/domain/sql/edit-writes.ts';
 import { renderCacheKey } from '../../src/jobs/render-key.ts';
-import { findRender } from '../../src/jobs/sql/find-render.ts';
+import { findRenderImage } from '../../src/jobs/sql/find-render.ts';
 import { finishJob } from '../../src/jobs/sql/finish.ts';
 import { releaseJobs } from '../../src/jobs/sql/release.ts';
 import { retryJob } from '../../src/jobs/sql/retry.ts';
@@ -19,6 +19,7 @@ import { findStaleJobs } from '../../src/jobs/sql/stale-jobs.ts';
 import { storeRender } from '../../src/jobs/sql/store-render.ts';
 import { sweepFail } from '../../src/jobs/sql/sweep-fail.ts';
 import { sweepRequeue } from '../../src/jobs/sql/sweep-requeue.ts';
+import { TAKEOVER_REASON, takeOverJobs } from '../../src/jobs/sql/takeover.ts';
 import { beatWorker, deregisterWorker, forgetWorkers } from '../../src/jobs/sql/worker-registry.ts';
 import {
   isAllowed,
@@ -91,7 +92,7 @@ async function someRender(): Promise<string> {
       },
       { jobId: '00000000-0000-0000-0000-000000000000', editId: face.editId, setsEditRender: false, workerId: W },
     )
-  ).renderId;
+  ).imageId;
   return sharedRenderId;
 }
 
@@ -104,14 +105,21 @@ const apply: Record<JobTransition, (id: string) => Promise<unknown>> = {
       editId: face.editId,
       setsEditRender: false,
       workerId: W,
-      renderId: await someRender(),
+      imageId: await someRender(),
     }),
-  fail: (id) => failJob(pool, { jobId: id, workerId: W, error: 'boom' }),
-  retry: (id) => retryJob(pool, { jobId: id, workerId: W, error: 'flaky' }),
+  fail: (id) => failJob(pool, { jobId: id, workerId: W, error: 'boom', errorDetail: 'd' }),
+  retry: (id) => retryJob(pool, { jobId: id, workerId: W, error: 'flaky', errorDetail: 'worker w: Error: flaky' }),
   release: (id) => releaseJobs(pool, { jobIds: [id], workerId: W, queueWorkerIds: [] }),
   cancel: (id) => pool.query(CANCEL_JOB_SQL, [id]),
   sweepRequeue: (id) => sweepRequeue(pool, { jobIds: [id], staleAfterMs: 10_000 }),
   sweepFail: (id) => sweepFail(pool, { jobIds: [id], staleAfterMs: 10_000 }),
+  takeover: async (id) => {
+    await pool.query(
+      `UPDATE graphile_worker._private_jobs SET locked_by = 'gw-gone', locked_at = now() WHERE key = $1`,
+      [id],
+    );
+    return takeOverJobs(pool, { queueWorkerIds: ['gw-gone'] });
+  },
 };
 
 describe('the transition table', () => {
@@ -144,19 +152,21 @@ async function waitForEvent(statuses: string[], status: string) {
 describe('statements', () => {
   test('claimJob: attempts + 1, the worker, the latent and the cache lookup', async () => {
     const id = await jobIn('QUEUED', 0);
+    await pool.query(`UPDATE "InferenceJob" SET error = 'the previous attempt failed' WHERE id = $1::uuid`, [id]);
     const row = await claimJob(pool, { jobId: id, workerId: W, queueJobId: (await queueEntry(t.ctx, id))!.id });
     assert.equal(row!.attempts, 1);
     assert.equal(row!.editId, face.editId);
     assert.equal(row!.latent.byteLength, face.latent.byteLength);
     assert.equal(row!.cacheKey, null, 'a row written without a key (as before 0003): the worker computes it');
-    assert.equal(row!.storedRenderId, null);
+    assert.equal(row!.storedImageId, null);
     assert.ok(row!.queueWaitMs! >= 0);
     const db = await jobRow(t.ctx, id);
     assert.equal(db!.workerId, W);
     assert.ok(db!.startedAt);
+    assert.equal(db!.error, null, "a running attempt shows no earlier attempt's error");
   });
 
-  test('queueJob stores the JS cache key on the job; claimJob finds the render stored under it', async () => {
+  test('queueJob stores the JS cache key on the job; claimJob finds the image stored under it', async () => {
     const options = { components: [3, 1, 3], componentNames: ['x'] };
     const job = await queueJob(t.ctx.prisma, {
       kind: 'RENDER_COMPOSITION',
@@ -181,10 +191,25 @@ describe('statements', () => {
     );
     const row = await claimJob(pool, { jobId: job.id, workerId: W, queueJobId: (await queueEntry(t.ctx, job.id))!.id });
     assert.equal(row!.cacheKey, key, 'the key of src/jobs/render-key.ts, computed once when queued');
-    assert.equal(row!.storedRenderId, stored.renderId);
+    assert.equal(row!.storedImageId, stored.imageId);
   });
 
-  test('storeRender: one render per key with its depth maps; finishing sets the edit and the job', async () => {
+  test('takeOverJobs: only the RUNNING rows whose queue entry the dead ids hold go back to QUEUED', async () => {
+    const held = await jobIn('RUNNING');
+    const other = await jobIn('RUNNING');
+    const lock = (id: string, by: string) =>
+      pool.query(`UPDATE graphile_worker._private_jobs SET locked_by = $2, locked_at = now() WHERE key = $1`, [id, by]);
+    await lock(held, 'gw-dead-1');
+    await lock(other, 'gw-alive-1');
+    assert.deepEqual(await takeOverJobs(pool, { queueWorkerIds: ['gw-dead-1'] }), [held]);
+    const row = await jobRow(t.ctx, held);
+    assert.equal(row.status, 'QUEUED');
+    assert.equal(row.workerId, null);
+    assert.equal(row.error, TAKEOVER_REASON);
+    assert.equal((await jobRow(t.ctx, other)).status, 'RUNNING');
+  });
+
+  test('storeRender: one image per key with its depth maps; finishing gives the workspace its Render', async () => {
     const id = await jobIn('RUNNING');
     const target = { jobId: id, editId: face.editId, setsEditRender: true, workerId: W };
     const first = await storeRender(
@@ -198,30 +223,42 @@ describe('statements', () => {
       { cacheKey: 'k-store', modelId: t.ctx.models.demoModelId, options: {}, result: fakeRender(8), finish: true },
       target,
     );
-    assert.deepEqual(again, { renderId: first.renderId, finished: false }, 'the second store reuses the row');
-    assert.equal(await findRender(pool, 'k-store'), first.renderId);
-    assert.equal(await findRender(pool, 'k-none'), undefined);
+    assert.deepEqual(again, { imageId: first.imageId, finished: false }, 'the second store reuses the row');
+    assert.equal(await findRenderImage(pool, 'k-store'), first.imageId);
+    assert.equal(await findRenderImage(pool, 'k-none'), undefined);
     const depth = await pool.query(
-      `SELECT "componentIndex" AS i, png FROM "RenderDepth" WHERE "renderId" = $1 ORDER BY 1`,
-      [first.renderId],
+      `SELECT "componentIndex" AS i, png FROM "RenderDepth" WHERE "imageId" = $1 ORDER BY 1`,
+      [first.imageId],
     );
     assert.deepEqual(
       depth.rows.map((r) => [r.i, [...r.png]]),
       fakeRender(7).depthPngs.map((p, i) => [i, [...p]]),
     );
-    assert.equal((await jobRow(t.ctx, id))!.renderId, first.renderId);
+    const job = await jobRow(t.ctx, id);
+    const render = await t.ctx.prisma.render.findUniqueOrThrow({ where: { id: job.renderId! } });
+    assert.equal(render.imageId, first.imageId);
+    assert.equal(render.workspaceId, face.workspaceId);
+    assert.equal(render.cacheKey, 'k-store');
     const edit = await pool.query(`SELECT "renderId" FROM "Edit" WHERE id = $1`, [face.editId]);
-    assert.equal(edit.rows[0].renderId, first.renderId);
+    assert.equal(edit.rows[0].renderId, render.id);
+    // A second job of the workspace finishing with the same image gets the same Render.
+    const id2 = await jobIn('RUNNING');
+    assert.equal(await finishJob(pool, { ...target, jobId: id2, setsEditRender: false, imageId: first.imageId }), true);
+    assert.equal((await jobRow(t.ctx, id2)).renderId, render.id);
   });
 
   test('failJob and retryJob only touch the rows of their worker', async () => {
     const id = await jobIn('RUNNING');
-    assert.equal(await failJob(pool, { jobId: id, workerId: 'someone-else', error: 'x' }), false);
-    assert.equal(await retryJob(pool, { jobId: id, workerId: 'someone-else', error: 'x' }), false);
+    assert.equal(await failJob(pool, { jobId: id, workerId: 'someone-else', error: 'x', errorDetail: 'x' }), false);
+    assert.equal(await retryJob(pool, { jobId: id, workerId: 'someone-else', error: 'x', errorDetail: 'x' }), false);
     assert.equal((await jobRow(t.ctx, id))!.status, 'RUNNING');
-    assert.equal(await retryJob(pool, { jobId: id, workerId: W, error: 'flaky' }), true);
+    assert.equal(
+      await retryJob(pool, { jobId: id, workerId: W, error: 'flaky', errorDetail: 'worker w: Error: flaky' }),
+      true,
+    );
     const row = await jobRow(t.ctx, id);
     assert.equal(row!.error, 'flaky');
+    assert.equal(row!.errorDetail, 'worker w: Error: flaky');
     assert.equal(row!.workerId, null);
   });
 
@@ -258,8 +295,9 @@ describe('statements', () => {
     assert.ok(!(await findDeadLockHolders(pool, { deadAfterMs: 20_000 })).includes('gw-live'));
     await lock('gw-dead');
     assert.ok((await findDeadLockHolders(pool, { deadAfterMs: 20_000 })).includes('gw-dead'));
-    await pool.query(`UPDATE "QueueWorker" SET "lastSeenAt" = now() - interval '2 hours' WHERE id = 'reg-1'`);
-    assert.ok((await forgetWorkers(pool, 3_600_000)) >= 1);
+    // A worker unseen for deadAfterMs is forgotten at once (not an hour later).
+    await pool.query(`UPDATE "QueueWorker" SET "lastSeenAt" = now() - interval '25 seconds' WHERE id = 'reg-1'`);
+    assert.ok((await forgetWorkers(pool, 20_000)) >= 1);
     assert.equal(await beatWorker(pool, p), true, 'a forgotten worker registers again');
     await deregisterWorker(pool, 'reg-1');
     assert.equal((await pool.query(`SELECT 1 FROM "QueueWorker" WHERE id = 'reg-1'`)).rowCount, 0);

@@ -7,7 +7,15 @@ import { after, before, test } from 'node:test';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { PROJECT_ROOT } from '../../src/paths.ts';
 import { TEST_MODELS_DIR } from '../helpers/app.ts';
-import { addEdit, addJob, createFace, openJobsContext, waitFor, type JobsTestContext } from './helpers.ts';
+import {
+  addEdit,
+  addJob,
+  collectJobEvents,
+  createFace,
+  openJobsContext,
+  waitFor,
+  type JobsTestContext,
+} from './helpers.ts';
 
 let t: JobsTestContext;
 let child: ChildProcess | undefined;
@@ -80,6 +88,10 @@ test(
     const deadWorkerId = held[0]!.workerId!;
     assert.match(deadWorkerId, new RegExp(`:${a.proc.pid}:`));
 
+    // Subscribers of the held jobs, listening before the kill.
+    const events = held.map((h) => ({ id: h.id, ...collectJobEvents(ctx, h.id) }));
+    await new Promise((r) => setTimeout(r, 300));
+
     a.proc.kill('SIGKILL');
     await new Promise((r) => a.proc.once('exit', r));
     const killedAt = Date.now();
@@ -106,6 +118,15 @@ test(
         assert.equal(r.attempts, wasHeld ? 2 : 1, `job ${r.id} attempts`);
       }
       assert.equal(await ctx.prisma.inferenceJob.count({ where: { status: 'RUNNING' } }), 0, 'no job stays RUNNING');
+      // A subscriber reads the takeover as the job queued again, not as RUNNING twice.
+      await waitFor('every SUCCEEDED event', async () => events.every((e) => e.statuses.includes('SUCCEEDED')), 5000);
+      for (const e of events) {
+        assert.deepEqual(e.statuses, ['QUEUED', 'RUNNING', 'SUCCEEDED'], `events of taken-over job ${e.id}`);
+        e.stop();
+      }
+      for (const r of done) assert.equal(r.error, null, `job ${r.id} shows no stale error`);
+      // The dead worker's registration went with the takeover, not an hour later.
+      assert.equal(await ctx.prisma.queueWorker.count({ where: { id: deadWorkerId } }), 0, 'dead worker forgotten');
       // Each edit has exactly one render: its renderId, the job's renderId, one Render row per latent.
       const editRows = await ctx.prisma.edit.findMany({ where: { id: { in: edits } } });
       for (const e of editRows) {
@@ -114,6 +135,7 @@ test(
         assert.equal(e.renderId, job.renderId);
       }
       assert.equal(await ctx.prisma.render.count(), 5, 'one Render per distinct latent');
+      assert.equal(await ctx.prisma.renderImage.count(), 5, 'one stored image per distinct latent');
       assert.equal(
         editRows.find((e) => e.id === edits[0])!.renderId,
         editRows.find((e) => e.id === edits[5])!.renderId,

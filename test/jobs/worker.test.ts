@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startWorker, type JobTiming, type RunningWorker } from '../../src/jobs/worker.ts';
+import { ModelRegistry } from '../../src/models/registry.ts';
+import { schemaSdl } from '../../src/resolvers/schema.ts';
 import { registry } from '../../src/metrics.ts';
 import { Topics } from '../../src/pubsub/types.ts';
 import {
@@ -77,9 +79,9 @@ describe('render jobs', () => {
       assert.ok(job.renderId);
       const edit = await ctx.prisma.edit.findUniqueOrThrow({ where: { id: face.editId } });
       assert.equal(edit.renderId, job.renderId);
-      const render = await ctx.prisma.render.findUniqueOrThrow({
+      const { image: render } = await ctx.prisma.render.findUniqueOrThrow({
         where: { id: job.renderId! },
-        include: { depths: true },
+        include: { image: { include: { depths: true } } },
       });
       const info = ctx.models.get(ctx.models.demoModelId)!.info;
       assert.equal(render.width, info.resolution);
@@ -127,7 +129,8 @@ describe('render jobs', () => {
         edits.every((e) => e.renderId === rows[0]!.renderId),
         'each edit points at the one render',
       );
-      assert.equal(await ctx.prisma.render.count({ where: { id: rows[0]!.renderId! } }), 1);
+      const shared = await ctx.prisma.render.findUniqueOrThrow({ where: { id: rows[0]!.renderId! } });
+      assert.equal(await ctx.prisma.renderImage.count({ where: { cacheKey: shared.cacheKey } }), 1);
       assert.ok((await metricValue('ssg_render_cache_total', { result: 'hit' })) > hits0);
 
       // Composition renders: component order does not matter; a different subset is a new render.
@@ -149,17 +152,28 @@ describe('render jobs', () => {
     assert.ok(timings.some((x) => x.render === 'miss') && timings.some((x) => x.render === 'hit'));
   });
 
-  test('a transient failure retries with backoff, then ends FAILED with the error; the edit stays usable', async () => {
+  test('a transient failure retries with backoff, then ends FAILED with a short reason; the edit stays usable', async () => {
     const { ctx } = t;
     const face = await createFace(ctx, 13);
-    await withWorker({}, async () => {
-      const jobId = await addJob(ctx, { ...face, modelId: 'model-not-loaded-here', maxAttempts: 2 });
+    // A worker whose model runtime has gone (closed): every attempt fails with a runtime error.
+    const broken = await ModelRegistry.open(ctx.prisma, {
+      modelsDir: ctx.config.modelsDir,
+      demoModel: true,
+      executionProviders: ['cpu'],
+      batchWindowMs: 2,
+      maxBatch: 8,
+      log: ctx.log,
+    });
+    await broken.close();
+    const w = await startWorker({ ...ctx, models: broken }, { concurrency: 4 });
+    try {
+      const jobId = await addJob(ctx, { ...face, maxAttempts: 2 });
       const events = collectJobEvents(ctx, jobId);
       const first = await waitFor('first attempt to fail', async () => {
         const j = await jobRow(ctx, jobId);
         return j.attempts === 1 && j.status === 'QUEUED' && j.error ? j : undefined;
       });
-      assert.match(first.error!, /not loaded/);
+      assert.match(first.error!, /will be retried/);
       // graphile-worker records the failure right after the row went back to QUEUED.
       const entry = await waitFor('the retry to be scheduled', async () => {
         const e = await queueEntry(ctx, jobId);
@@ -168,13 +182,24 @@ describe('render jobs', () => {
       assert.ok(entry.run_at.getTime() > Date.now() + 500, 'the retry is scheduled with a backoff');
       const failed = await waitForStatus(ctx, jobId, 'FAILED', 20_000);
       assert.equal(failed.attempts, 2);
-      assert.match(failed.error!, /model model-not-loaded-here is not loaded/);
       assert.ok(failed.finishedAt);
+      // Tenants read a short reason; the worker (host:pid) and the stack are for operators only.
+      assert.match(failed.error!, /no attempts left/);
+      assert.ok(!failed.error!.includes(w.id) && !failed.error!.includes(String(process.pid)), failed.error!);
+      assert.ok(!failed.error!.includes('model runtime is closed'));
+      assert.ok(failed.errorDetail!.startsWith(`worker ${w.id}: Error: model runtime is closed`), failed.errorDetail!);
+      assert.match(failed.errorDetail!, /\n\s+at /, 'with the stack');
       await queueGone(jobId);
       await waitFor('FAILED event', async () => events.statuses.includes('FAILED'), 5000);
       events.stop();
       assert.deepEqual(events.statuses, ['RUNNING', 'QUEUED', 'RUNNING', 'FAILED']);
-      // A later render of the same edit works.
+    } finally {
+      await w.stop();
+    }
+    // The API never serves errorDetail.
+    assert.ok(!(await schemaSdl()).includes('errorDetail'));
+    // A later render of the same edit works.
+    await withWorker({}, async () => {
       const retry = await addJob(ctx, face);
       const ok = await waitForStatus(ctx, retry, 'SUCCEEDED');
       const edit = await ctx.prisma.edit.findUniqueOrThrow({ where: { id: face.editId } });
@@ -261,16 +286,37 @@ describe('takeover and shutdown', () => {
       `UPDATE "InferenceJob" SET status = 'RUNNING', attempts = 1, "workerId" = 'host:1:dead', "updatedAt" = timezone('UTC', now()) - interval '30 seconds' WHERE id = $1::uuid`,
       jobId,
     );
+    // The dead process's registration, last seen 30 s ago.
+    await ctx.prisma.queueWorker.create({
+      data: {
+        id: 'host:1:dead',
+        host: 'host',
+        pid: 1,
+        queueWorkerIds: ['worker-dead'],
+        concurrency: 1,
+        modelIds: [ctx.models.demoModelId],
+        lastSeenAt: new Date(Date.now() - 30_000),
+      },
+    });
+    const events = collectJobEvents(ctx, jobId);
     await withWorker({ sweepMs: 60_000 }, async (w) => {
       // Nobody takes a job that is locked.
       await new Promise((r) => setTimeout(r, 300));
       assert.equal((await jobRow(ctx, jobId)).status, 'RUNNING');
       const swept = await w.sweep();
       assert.deepEqual(swept.unlockedWorkers, ['worker-dead']);
+      assert.deepEqual(swept.takenOver, [jobId]);
       const j = await waitForStatus(ctx, jobId, 'SUCCEEDED', 10_000);
       assert.equal(j.attempts, 2);
       assert.equal(j.workerId, w.id);
+      assert.equal(j.error, null);
+      // Subscribers read the takeover as the job queued again, then running on the new worker.
+      await waitFor('the SUCCEEDED event', async () => events.statuses.includes('SUCCEEDED'), 5000);
+      assert.deepEqual(events.statuses, ['QUEUED', 'RUNNING', 'SUCCEEDED']);
+      // The dead worker's row is gone with the sweep, not an hour later.
+      assert.equal(await ctx.prisma.queueWorker.count({ where: { id: 'host:1:dead' } }), 0);
     });
+    events.stop();
   });
 
   test('the sweeper re-queues a RUNNING row whose queue entry is gone, and fails one with no attempts left', async () => {

@@ -49,12 +49,22 @@ export async function deleteFaces(tx: Tx, set: FaceSet): Promise<DeletedCounts> 
   );
   if ('faceId' in set) await tx.$executeRawUnsafe(`DELETE FROM "Face" WHERE id = $1::uuid`, id);
   else await tx.$executeRawUnsafe(`DELETE FROM "Project" WHERE id = $1::uuid`, id); // faces cascade
-  const renders = await tx.$executeRawUnsafe(
-    `DELETE FROM "Render" r WHERE r.id = ANY ($1::uuid[])
-       AND NOT EXISTS (SELECT 1 FROM "Edit" e WHERE e."renderId" = r.id)
-       AND NOT EXISTS (SELECT 1 FROM "InferenceJob" j WHERE j."renderId" = r.id)`,
+  // The workspace's renders nothing uses any more, and the stored images no render then refers
+  // to (images are shared across workspaces: another workspace's render keeps its image).
+  const deleted = await tx.$queryRawUnsafe<{ renders: number }[]>(
+    `WITH d AS (
+       DELETE FROM "Render" r WHERE r.id = ANY ($1::uuid[])
+         AND NOT EXISTS (SELECT 1 FROM "Edit" e WHERE e."renderId" = r.id)
+         AND NOT EXISTS (SELECT 1 FROM "InferenceJob" j WHERE j."renderId" = r.id)
+       RETURNING r.id, r."imageId"),
+     i AS (
+       DELETE FROM "RenderImage" i WHERE i.id IN (SELECT "imageId" FROM d)
+         AND NOT EXISTS (SELECT 1 FROM "Render" r WHERE r."imageId" = i.id AND r.id NOT IN (SELECT id FROM d))
+       RETURNING i.id)
+     SELECT (SELECT count(*)::int FROM d) AS renders, (SELECT count(*)::int FROM i) AS images`,
     used[0]!.renderIds,
   );
+  const renders = deleted[0]!.renders;
   return { faces: faceIds.length, edits: used[0]!.edits, cancelledJobs: cancelled.length, renders };
 }
 

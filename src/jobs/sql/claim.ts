@@ -1,6 +1,6 @@
-// claim: QUEUED/RUNNING -> RUNNING (attempts + 1, workerId, startedAt) + JOB_UPDATED, returning the
-// edit's latent and the stored render with the job's cache key (set when it was queued), in one
-// statement. No row: the job
+// claim: QUEUED/RUNNING -> RUNNING (attempts + 1, workerId, startedAt, error cleared) + JOB_UPDATED,
+// returning the edit's latent and the stored image with the job's cache key (set when it was queued),
+// in one statement. No row: the job
 // is cancelled, finished or gone.
 import { notifyJobSql } from '../events.ts';
 import { jobTransitionSql, NOW_UTC } from '../transitions.ts';
@@ -19,9 +19,9 @@ export interface ClaimedJob {
   /** Queue entry due -> now, by the database clock (null: the queue entry is gone). */
   queueWaitMs: number | null;
   sinceCreatedMs: number;
-  /** The job's renderCacheKey() (null: queued before keys were stored), and the render stored under it. */
+  /** The job's renderCacheKey() (null: queued before keys were stored), and the image stored under it. */
   cacheKey: string | null;
-  storedRenderId: string | null;
+  storedImageId: string | null;
 }
 
 export async function claimJob(
@@ -31,7 +31,8 @@ export async function claimJob(
   const $ = new Params();
   const jobId = $.add(p.jobId, 'uuid');
   const update = jobTransitionSql('claim', {
-    set: `attempts = attempts + 1, "workerId" = ${$.add(p.workerId)}, "startedAt" = ${NOW_UTC}, "finishedAt" = NULL`,
+    // A running attempt has no error yet (the previous attempt's is in the log).
+    set: `attempts = attempts + 1, "workerId" = ${$.add(p.workerId)}, "startedAt" = ${NOW_UTC}, "finishedAt" = NULL, error = NULL`,
     where: `j.id = ${jobId}`,
     returning: `j.kind, j."modelId", j.options, j."cacheKey", j.attempts, j."maxAttempts", j."createdAt"`,
   });
@@ -44,7 +45,7 @@ export async function claimJob(
        ${notifyJobSql('u')},
        -- The render cache lookup, folded in.
        u."cacheKey",
-       (SELECT r.id::text FROM "Render" r WHERE r."cacheKey" = u."cacheKey") AS "storedRenderId"
+       (SELECT i.id::text FROM "RenderImage" i WHERE i."cacheKey" = u."cacheKey") AS "storedImageId"
      FROM u JOIN "Edit" e ON e.id = u."editId"`,
     $.values,
   );

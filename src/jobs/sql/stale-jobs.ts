@@ -1,6 +1,7 @@
 // stale-jobs: InferenceJob rows out of step with the queue, untouched for `staleAfterMs`: RUNNING
-// without a queue lock, or QUEUED/RUNNING whose entry is gone or exhausted.
-import { RENDER_TASK } from '../task.ts';
+// without a queue lock, or QUEUED/RUNNING whose entry is gone or exhausted. An entry under another
+// task name than its model's (one queued before per-model tasks) counts as gone: it is re-added.
+import { renderTaskSql } from '../task.ts';
 import { NOW_UTC } from '../transitions.ts';
 import type { Queryable } from './params.ts';
 
@@ -10,7 +11,7 @@ export const untouchedForSql = (param: string) => `j."updatedAt" < ${NOW_UTC} - 
 export async function findStaleJobs(db: Queryable, p: { staleAfterMs: number; limit: number }): Promise<string[]> {
   const r = await db.query<{ id: string }>(
     `SELECT j.id FROM "InferenceJob" j
-     LEFT JOIN graphile_worker.jobs q ON q.key = j.id::text AND q.task_identifier = '${RENDER_TASK}'
+     LEFT JOIN graphile_worker.jobs q ON q.key = j.id::text AND q.task_identifier = ${renderTaskSql('j')}
      WHERE j.status IN ('QUEUED', 'RUNNING') AND ${untouchedForSql('$1')}
        AND (q.id IS NULL
             OR (q.locked_by IS NULL AND q.attempts >= q.max_attempts)

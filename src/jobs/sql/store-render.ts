@@ -1,18 +1,19 @@
-// store-render: inserts a render just produced (image, segmentation, coarse mask, depth maps) and,
-// when `finish`, the job's success, in one statement (one commit). ON CONFLICT ("cacheKey") DO
-// NOTHING: two workers racing store one render; the loser reads the winner's row.
+// store-render: inserts a render image just produced (image, segmentation, coarse mask, depth maps)
+// and, when `finish`, the job's success with its workspace's Render, in one statement (one commit).
+// ON CONFLICT ("cacheKey") DO NOTHING: two workers racing store one image; the loser reads the
+// winner's row.
 import type { RenderResult } from '../../inference/types.ts';
 import { uuidv7 } from '../ids.ts';
 import type { RenderOptions } from '../render-key.ts';
-import { findRender } from './find-render.ts';
-import { finishCtes, type FinishTarget } from './finish.ts';
+import { findRenderImage } from './find-render.ts';
+import { finishCtes, IMAGE_COLUMNS, type FinishTarget } from './finish.ts';
 import { Params, type Queryable } from './params.ts';
 
 export async function storeRender(
   db: Queryable,
   p: { cacheKey: string; modelId: string; options: RenderOptions; result: RenderResult; finish: boolean },
   target: FinishTarget,
-): Promise<{ renderId: string; finished: boolean }> {
+): Promise<{ imageId: string; finished: boolean }> {
   const res = p.result;
   const coarse = Buffer.from(res.coarseMask.buffer, res.coarseMask.byteOffset, res.coarseMask.byteLength);
   const $ = new Params();
@@ -31,33 +32,33 @@ export async function storeRender(
   ].join(', ');
   const r = await db.query<{ id: string; finished: boolean }>(
     `WITH r AS (
-       INSERT INTO "Render" (id, "cacheKey", "modelId", options, width, height, "imagePng", "segmentationPng", "coarseMask", "coarseSize")
+       INSERT INTO "RenderImage" (id, "cacheKey", "modelId", options, width, height, "imagePng", "segmentationPng", "coarseMask", "coarseSize")
        VALUES (${values})
        ON CONFLICT ("cacheKey") DO NOTHING
-       RETURNING id),
+       RETURNING ${IMAGE_COLUMNS}),
      -- The depth PNGs travel as one binary parameter (the PNGs one after another), cut at their
      -- offsets and lengths (a bytea[] parameter would travel as hex text).
      d AS (
-       INSERT INTO "RenderDepth" ("renderId", "componentIndex", png)
+       INSERT INTO "RenderDepth" ("imageId", "componentIndex", png)
        SELECT r.id, t.i - 1, substring(${$.add(Buffer.concat(res.depthPngs), 'bytea')} FROM t.off + 1 FOR t.len)
        FROM r, unnest(${$.add(offsets(res.depthPngs), 'int[]')}, ${$.add(
          res.depthPngs.map((png) => png.byteLength),
          'int[]',
        )}) WITH ORDINALITY AS t(off, len, i)),
      rid AS (
-       SELECT id FROM r
+       SELECT ${IMAGE_COLUMNS} FROM r
        UNION ALL
-       SELECT id FROM "Render" WHERE "cacheKey" = ${key} AND NOT EXISTS (SELECT 1 FROM r)),
+       SELECT ${IMAGE_COLUMNS} FROM "RenderImage" WHERE "cacheKey" = ${key} AND NOT EXISTS (SELECT 1 FROM r)),
      ${finishCtes($, target, p.finish)}
      SELECT rid.id::text AS id, EXISTS (SELECT 1 FROM n) AS finished FROM rid`,
     $.values,
   );
-  if (r.rows[0]) return { renderId: r.rows[0].id, finished: r.rows[0].finished };
+  if (r.rows[0]) return { imageId: r.rows[0].id, finished: r.rows[0].finished };
   // Two statements racing on the same key: the loser's snapshot may not see the winner's row yet
   // (and so finished nothing).
-  const id = await findRender(db, p.cacheKey);
-  if (!id) throw new Error(`render ${p.cacheKey} was neither inserted nor found`);
-  return { renderId: id, finished: false };
+  const id = await findRenderImage(db, p.cacheKey);
+  if (!id) throw new Error(`render image ${p.cacheKey} was neither inserted nor found`);
+  return { imageId: id, finished: false };
 }
 
 /** Where each buffer starts in Buffer.concat(buffers). */

@@ -11,7 +11,7 @@ export async function sweepRequeue(db: Queryable, p: { jobIds: string[]; staleAf
     set: `"workerId" = NULL, error = coalesce(j.error, 'the worker running this job stopped; it was queued again')`,
     where: `j.id = ANY (${$.add(p.jobIds, 'uuid[]')}) AND j.attempts < j."maxAttempts"
       AND ${untouchedForSql($.add(p.staleAfterMs / 1000, 'float8'))}`,
-    returning: 'j.attempts, j."maxAttempts"',
+    returning: 'j.attempts, j."maxAttempts", j."modelId"',
   });
   const r = await db.query<{ id: string }>(
     `WITH u AS (${update}) SELECT u.id, (${addJobSql('u')}).id AS queue_id, ${notifyJobSql('u')} FROM u`,

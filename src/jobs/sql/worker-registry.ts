@@ -1,4 +1,4 @@
-// QueueWorker rows: a worker's registration and heartbeat, its removal, and forgetting the long gone.
+// QueueWorker rows: a worker's registration and heartbeat, its removal, and forgetting the dead.
 import os from 'node:os';
 import type { Queryable } from './params.ts';
 
@@ -24,7 +24,7 @@ export async function deregisterWorker(db: Queryable, workerId: string): Promise
   await db.query(`DELETE FROM "QueueWorker" WHERE id = $1`, [workerId]);
 }
 
-/** Deletes workers not seen for `afterMs` (their locks were released long ago). */
+/** Deletes workers not seen for `afterMs` (deadAfterMs: the sweeper releases their locks first). */
 export async function forgetWorkers(db: Queryable, afterMs: number): Promise<number> {
   const r = await db.query(`DELETE FROM "QueueWorker" WHERE "lastSeenAt" < now() - make_interval(secs => $1)`, [
     afterMs / 1000,

@@ -7,7 +7,10 @@ export class DepthMap {
   @Field(() => String) url!: string;
 }
 
-@ObjectType({ description: 'Images for one latent under one model (content-addressed, immutable).' })
+@ObjectType({
+  description:
+    "This workspace's images of one latent under one model (immutable). Identical renders share stored images across workspaces, but the id and createdAt are this workspace's own.",
+})
 export class Render {
   @Field(() => ID) id!: string;
   @Field(() => Int) width!: number;
