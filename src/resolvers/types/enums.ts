@@ -2,7 +2,7 @@
 // registered with type-graphql under their own names. Import this module before using them in a type.
 import { registerEnumType } from 'type-graphql';
 import { ComponentPart } from '../../domain/components.ts';
-import { EditOperation, JobKind, JobStatus } from '../../generated/prisma/enums.ts';
+import { AttributeSource, EditOperation, JobKind, JobStatus } from '../../generated/prisma/enums.ts';
 
 registerEnumType(ComponentPart, {
   name: 'ComponentPart',
@@ -15,4 +15,10 @@ registerEnumType(JobKind, {
   description: "RENDER_EDIT renders an edit's latent; RENDER_COMPOSITION is a renderFace (subset of components).",
 });
 
-export { ComponentPart, EditOperation, JobKind, JobStatus };
+registerEnumType(AttributeSource, {
+  name: 'AttributeSource',
+  description:
+    "How an attribute direction was made: LEARNED from the model's renders, from EXAMPLES a designer marked, or IMPORTED from an .npy.",
+});
+
+export { AttributeSource, ComponentPart, EditOperation, JobKind, JobStatus };

@@ -232,6 +232,10 @@ export class SsgClient {
     return (await this.request(ops.SWAP, { input })).swapComponents;
   }
 
+  async editAttribute(input: G.EditAttributeInput): Promise<EditPayload> {
+    return (await this.request(ops.EDIT_ATTRIBUTE, { input })).editAttribute;
+  }
+
   // `expectedHeadId`: the server's optional guard, CONFLICT when someone else moved the head.
   async undo(faceId: string, expectedHeadId?: string): Promise<FaceSummary> {
     return (await this.request(ops.UNDO, { faceId, expectedHeadId })).undo;

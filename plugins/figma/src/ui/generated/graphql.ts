@@ -22,8 +22,17 @@ export type CreateProjectInput = {
   name: string;
 };
 
+export type EditAttributeInput = {
+  /** Distance along the unit direction in W units, finite, |amount| <= 10 spreads; negative moves the other way. */
+  amount: number;
+  /** An attribute of the face's model (GenerativeModel.attributes name). */
+  attribute: string;
+  expectedHeadId?: string | number | null | undefined;
+  faceId: string | number;
+};
+
 /** What produced an edit. */
-export type EditOperation = 'IMPORT' | 'INTERPOLATE' | 'RESAMPLE' | 'SAMPLE' | 'SWAP' | 'TRUNCATE';
+export type EditOperation = 'ATTRIBUTE' | 'IMPORT' | 'INTERPOLATE' | 'RESAMPLE' | 'SAMPLE' | 'SWAP' | 'TRUNCATE';
 
 export type JobStatus = 'CANCELLED' | 'FAILED' | 'QUEUED' | 'RUNNING' | 'SUCCEEDED';
 
@@ -91,6 +100,7 @@ export type PluginModelFragment = {
   resolution: number;
   untrained: boolean;
   components: Array<{ index: number; name: string; transparent: boolean; color: string }>;
+  attributes: Array<{ name: string; component: string; part: ComponentPart; accuracy: number | null; spread: number }>;
 };
 
 export type PluginProjectSummaryFragment = { id: string; name: string; model: { id: string; name: string } };
@@ -173,6 +183,13 @@ export type PluginModelsQuery = {
     resolution: number;
     untrained: boolean;
     components: Array<{ index: number; name: string; transparent: boolean; color: string }>;
+    attributes: Array<{
+      name: string;
+      component: string;
+      part: ComponentPart;
+      accuracy: number | null;
+      spread: number;
+    }>;
   }>;
 };
 
@@ -211,6 +228,13 @@ export type PluginProjectQuery = {
       resolution: number;
       untrained: boolean;
       components: Array<{ index: number; name: string; transparent: boolean; color: string }>;
+      attributes: Array<{
+        name: string;
+        component: string;
+        part: ComponentPart;
+        accuracy: number | null;
+        spread: number;
+      }>;
     };
     faces: {
       edges: Array<{
@@ -373,6 +397,40 @@ export type PluginSwapMutationVariables = Exact<{
 
 export type PluginSwapMutation = {
   swapComponents: {
+    face: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+    edit: {
+      id: string;
+      operation: EditOperation;
+      createdAt: string;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+    job: {
+      id: string;
+      status: JobStatus;
+      error: string | null;
+      attempts: number;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+    };
+  };
+};
+
+export type PluginEditAttributeMutationVariables = Exact<{
+  input: EditAttributeInput;
+}>;
+
+export type PluginEditAttributeMutation = {
+  editAttribute: {
     face: {
       id: string;
       name: string;
