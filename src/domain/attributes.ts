@@ -15,7 +15,8 @@ import {
 } from '../directions/direction.ts';
 import { type Dataset, accuracy, linearSvm, subset, unit } from '../directions/fit.ts';
 import { ComponentPart, requirePart, resolveComponents } from './components.ts';
-import { editFace, type EditResult, type EditTarget } from './edit-template.ts';
+import { editFace, type EditResult, type EditTarget, type LatentEdit } from './edit-template.ts';
+import type { EditSpec } from './edits.ts';
 import { badInput } from './errors.ts';
 import { findFaces, findProject, modelRuntime } from './queries.ts';
 import { headLatents } from './sql/edit-writes.ts';
@@ -57,16 +58,13 @@ export interface EditAttributeInput extends EditTarget {
   amount: number;
 }
 
-export function editFaceAttribute(
-  app: AppContext,
-  principal: Principal,
-  input: EditAttributeInput,
-): Promise<EditResult> {
+/** editAttribute as an edit spec (the edit and its dry run, previewEdit, share it). */
+export function attributeSpec(app: AppContext, principal: Principal, input: EditAttributeInput): EditSpec {
   const amount = input.amount;
   if (typeof amount !== 'number' || !Number.isFinite(amount)) {
     throw badInput(`amount must be a finite number (got ${amount})`, 'amount');
   }
-  return editFace(app, principal, 'ATTRIBUTE', input, {
+  const op: LatentEdit<AttributeRow> = {
     prepare: async (runtime) => {
       const dir = await findAttribute(app, principal, runtime.info.id, input.attribute);
       const limit = MAX_AMOUNT_SPREADS * dir.spread;
@@ -89,7 +87,17 @@ export function editFaceAttribute(
         source: dir.source,
       },
     }),
-  });
+  };
+  return { operation: 'ATTRIBUTE', target: input, op: op as LatentEdit<unknown> };
+}
+
+export function editFaceAttribute(
+  app: AppContext,
+  principal: Principal,
+  input: EditAttributeInput,
+): Promise<EditResult> {
+  const s = attributeSpec(app, principal, input);
+  return editFace(app, principal, s.operation, s.target, s.op);
 }
 
 export interface LearnAttributeInput {

@@ -55,11 +55,11 @@ function parseExpectedHead(id: string | null | undefined): string | undefined {
   return id.toLowerCase();
 }
 
-function checkExpectedHead(locked: LockedFace, expected: string | undefined): void {
-  if (expected === undefined || locked.headEditId === expected) return;
+function checkExpectedHead(headEditId: string | null, expected: string | undefined): void {
+  if (expected === undefined || headEditId === expected) return;
   throw conflict(
-    `the face's head is ${locked.headEditId}, not the expected ${expected}: another edit landed first; reload the face and retry`,
-    { headEditId: locked.headEditId, expectedHeadId: expected },
+    `the face's head is ${headEditId}, not the expected ${expected}: another edit landed first; reload the face and retry`,
+    { headEditId, expectedHeadId: expected },
   );
 }
 
@@ -91,17 +91,24 @@ export interface LatentEdit<P> {
   apply: (input: LatentInput, prepared: P) => { latent: Float32Array; params: Prisma.InputJsonValue };
 }
 
-/**
- * A latent operation on a face's head: checks ids and access, resolves the components, then under
- * the face lock reads the head latent(s), applies `apply` and appends the result as the new head.
- */
-export async function editFace<P = undefined>(
+/** What an operation's checks settle before any head is read (editFace and dryRunEdit alike). */
+interface PlannedEdit<P> {
+  faceId: string;
+  otherId: string | undefined;
+  expected: string | undefined;
+  modelId: string;
+  runtime: Runtime;
+  selection: LatentInput['selection'];
+  prepared: P;
+}
+
+/** Ids and access, the same-model check for a second face, component resolution, `prepare`. */
+async function planEdit<P>(
   app: AppContext,
   principal: Principal,
-  operation: EditOperation,
   target: EditTarget,
   op: LatentEdit<P>,
-): Promise<EditResult> {
+): Promise<PlannedEdit<P>> {
   const faceId = requireId('face', target.faceId);
   const otherId = op.other ? requireId('face', op.other.faceId) : undefined;
   const expected = parseExpectedHead(target.expectedHeadId);
@@ -114,16 +121,69 @@ export async function editFace<P = undefined>(
   const runtime = modelRuntime(app, project.modelId);
   const selection = op.select ? select(runtime.info, op.select.components, op.select.part) : undefined;
   const prepared = (await op.prepare?.(runtime)) as P;
+  return { faceId, otherId, expected, modelId: project.modelId, runtime, selection, prepared };
+}
+
+/**
+ * Reads the head latent(s), checks the expected head (`lockedHead`: the head seen under the lock;
+ * undefined: the head read here), applies the latent function and checks its result.
+ */
+async function computeEdit<P>(db: Tx, plan: PlannedEdit<P>, op: LatentEdit<P>, lockedHead?: string | null) {
+  if (lockedHead !== undefined) checkExpectedHead(lockedHead, plan.expected);
+  const [mine, other] = await headLatents(db, plan.otherId ? [plan.faceId, plan.otherId] : [plan.faceId]);
+  if (lockedHead === undefined) checkExpectedHead(mine!.editId, plan.expected);
+  const { runtime, selection } = plan;
+  const input = { layout: runtime.info.layout, runtime, head: mine!.latent, other, selection };
+  const { latent, params } = op.apply(input, plan.prepared);
+  checkLatent(latent, runtime.info);
+  return { latent, params, headEditId: mine!.editId };
+}
+
+/**
+ * A latent operation on a face's head: checks ids and access, resolves the components, then under
+ * the face lock reads the head latent(s), applies `apply` and appends the result as the new head.
+ */
+export async function editFace<P = undefined>(
+  app: AppContext,
+  principal: Principal,
+  operation: EditOperation,
+  target: EditTarget,
+  op: LatentEdit<P>,
+): Promise<EditResult> {
+  const plan = await planEdit(app, principal, target, op);
   return inTx(app, async (tx) => {
-    const locked = await lockFace(tx, faceId);
-    checkExpectedHead(locked, expected);
-    const [mine, other] = await headLatents(tx, otherId ? [faceId, otherId] : [faceId]);
-    const input = { layout: runtime.info.layout, runtime, head: mine!.latent, other, selection };
-    const { latent, params } = op.apply(input, prepared);
-    checkLatent(latent, runtime.info);
-    const edit = { authorTokenId: principal.tokenId, modelId: project.modelId, operation, params, latent };
+    const locked = await lockFace(tx, plan.faceId);
+    const { latent, params } = await computeEdit(tx, plan, op, locked.headEditId);
+    const edit = { authorTokenId: principal.tokenId, modelId: plan.modelId, operation, params, latent };
     return appendEdit(tx, locked, edit);
   });
+}
+
+/** What editFace would append, computed the same way; nothing is written. */
+export interface DryRunResult {
+  operation: EditOperation;
+  latent: Float32Array;
+  params: Prisma.InputJsonValue;
+  runtime: Runtime;
+  /** The head the latent was computed from. */
+  headEditId: string;
+}
+
+/**
+ * editFace without the append: the same checks (errors and codes included) and the same latent
+ * function over the current head(s), read without the face lock, for previews (previewEdit).
+ */
+export async function dryRunEdit<P = undefined>(
+  app: AppContext,
+  principal: Principal,
+  operation: EditOperation,
+  target: EditTarget,
+  op: LatentEdit<P>,
+): Promise<DryRunResult> {
+  const plan = await planEdit(app, principal, target, op);
+  // No lock: the head is checked against the id read together with its latent (one statement).
+  const { latent, params, headEditId } = await computeEdit(app.prisma, plan, op);
+  return { operation, latent, params, runtime: plan.runtime, headEditId };
 }
 
 function select(info: ModelInfo, names: string[], part: string): ComponentSelection & { names: string[] } {
@@ -159,7 +219,7 @@ export function moveFaceHead(
   const expected = parseExpectedHead(expectedHeadId);
   return inTx(app, async (tx) => {
     const locked = await lockFace(tx, faceId);
-    checkExpectedHead(locked, expected);
+    checkExpectedHead(locked.headEditId, expected);
     return moveHead(tx, faceId, await target(tx, locked));
   });
 }

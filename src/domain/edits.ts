@@ -1,6 +1,7 @@
 // Every operation on the edit tree, each stated as its inputs and its latent function; the
 // transaction, face lock, expected-head check, head read and append are edit-template.ts's.
 import type { AppContext } from '../context.ts';
+import type { EditOperation } from '../generated/prisma/enums.ts';
 import {
   DEFAULT_TRUNCATION,
   TRUNCATION_RANGE,
@@ -18,8 +19,10 @@ import {
   moveFaceHead,
   type EditResult,
   type EditTarget,
+  type LatentEdit,
 } from './edit-template.ts';
 import { ErrorCode, appError, badInput } from './errors.ts';
+import { RenderQuality, requireQuality } from './render-quality.ts';
 import { findEdit, findFace, findJob, findProject, modelRuntime } from './queries.ts';
 import type { FaceRecord, JobRecord } from './records.ts';
 import { newestChildOf, parentOf, queueJob } from './sql/edit-writes.ts';
@@ -108,9 +111,27 @@ export interface SwapComponentsInput extends ComponentsInput {
   expectedHeadId?: string | null;
 }
 
-export function swapFaceComponents(app: AppContext, principal: Principal, input: SwapComponentsInput) {
+/**
+ * One operation as editFace's arguments (built once, used by the edit and by its dry run): the
+ * same checks, the same latent function, the same params.
+ */
+export interface EditSpec {
+  operation: EditOperation;
+  target: EditTarget;
+  op: LatentEdit<unknown>;
+}
+
+/** Pairs `prepare` with `apply` under one P, then forgets P (they stay paired inside the spec). */
+function spec<P>(operation: EditOperation, target: EditTarget, op: LatentEdit<P>): EditSpec {
+  return { operation, target, op: op as LatentEdit<unknown> };
+}
+
+const runEdit = (app: AppContext, principal: Principal, s: EditSpec) =>
+  editFace(app, principal, s.operation, s.target, s.op);
+
+export function swapSpec(input: SwapComponentsInput): EditSpec {
   const target = { faceId: input.targetFaceId, expectedHeadId: input.expectedHeadId };
-  return editFace(app, principal, 'SWAP', target, {
+  return spec('SWAP', target, {
     other: {
       faceId: input.sourceFaceId,
       field: 'sourceFaceId',
@@ -130,15 +151,18 @@ export function swapFaceComponents(app: AppContext, principal: Principal, input:
   });
 }
 
+export const swapFaceComponents = (app: AppContext, principal: Principal, input: SwapComponentsInput) =>
+  runEdit(app, principal, swapSpec(input));
+
 export interface ResampleComponentsInput extends ComponentsInput, EditTarget {
   seed?: number | null;
   truncation?: number | null;
 }
 
-export function resampleFaceComponents(app: AppContext, principal: Principal, input: ResampleComponentsInput) {
+export function resampleSpec(input: ResampleComponentsInput): EditSpec {
   const seed = seedOrRandom(input.seed);
   const truncation = truncationOrDefault(input.truncation);
-  return editFace(app, principal, 'RESAMPLE', input, {
+  return spec('RESAMPLE', input, {
     select: input,
     // Fresh codes from mapping(z(seed)); the listed components take them (same as a swap from them).
     prepare: (runtime) => runtime.sample(seed, truncation),
@@ -149,14 +173,17 @@ export function resampleFaceComponents(app: AppContext, principal: Principal, in
   });
 }
 
+export const resampleFaceComponents = (app: AppContext, principal: Principal, input: ResampleComponentsInput) =>
+  runEdit(app, principal, resampleSpec(input));
+
 export interface InterpolateComponentsInput extends ComponentsInput, EditTarget {
   otherFaceId: string;
   t: number;
 }
 
-export function interpolateFaceComponents(app: AppContext, principal: Principal, input: InterpolateComponentsInput) {
+export function interpolateSpec(input: InterpolateComponentsInput): EditSpec {
   const t = requireFinite(input.t, 't', ...T_RANGE);
-  return editFace(app, principal, 'INTERPOLATE', input, {
+  return spec('INTERPOLATE', input, {
     other: {
       faceId: input.otherFaceId,
       field: 'otherFaceId',
@@ -176,16 +203,22 @@ export function interpolateFaceComponents(app: AppContext, principal: Principal,
   });
 }
 
+export const interpolateFaceComponents = (app: AppContext, principal: Principal, input: InterpolateComponentsInput) =>
+  runEdit(app, principal, interpolateSpec(input));
+
 export interface SetTruncationInput extends EditTarget {
   psi: number;
 }
 
-export function setFaceTruncation(app: AppContext, principal: Principal, input: SetTruncationInput) {
+export function truncationSpec(input: SetTruncationInput): EditSpec {
   const psi = requireFinite(input.psi, 'psi', ...TRUNCATION_RANGE);
-  return editFace(app, principal, 'TRUNCATE', input, {
+  return spec('TRUNCATE', input, {
     apply: ({ runtime, head }) => ({ latent: truncate(head, runtime.wAvg, psi), params: { psi } }),
   });
 }
+
+export const setFaceTruncation = (app: AppContext, principal: Principal, input: SetTruncationInput) =>
+  runEdit(app, principal, truncationSpec(input));
 
 // ---------------------------------------------------------------------------------------------
 // Head moves (no new latent)
@@ -240,11 +273,14 @@ export interface RenderFaceInput {
   faceId: string;
   editId?: string | null;
   components: string[];
+  /** Default FULL. A PREVIEW render is cached apart (its quality is in the render key). */
+  quality?: RenderQuality | null;
 }
 
 export async function renderFace(app: AppContext, principal: Principal, input: RenderFaceInput): Promise<JobRecord> {
   const faceId = requireId('face', input.faceId);
   const editId = input.editId === null || input.editId === undefined ? undefined : requireId('edit', input.editId);
+  const quality = requireQuality(input.quality, RenderQuality.FULL);
   const { face, project } = await findFace(app, principal, faceId);
   const runtime = modelRuntime(app, project.modelId);
   const { components, names } = resolveComponents(runtime.info, input.components, { allowCoarse: false });
@@ -260,7 +296,8 @@ export async function renderFace(app: AppContext, principal: Principal, input: R
     faceId: face.id,
     editId: targetEditId,
     modelId: project.modelId,
-    options: { components, componentNames: names },
+    // FULL stays implicit, so FULL options (and their render keys) are what they were before qualities.
+    options: { components, componentNames: names, ...(quality === RenderQuality.PREVIEW ? { quality } : {}) },
   });
 }
 

@@ -226,6 +226,10 @@ export interface BenchResult {
   best_percent_of_peak: number;
   /** Process CPU time / wall time over the timed runs (about `threads` when the cores were ours). */
   cpu_per_wall: number;
+  /** PREVIEW quality (preview-graph.ts): ms per image, its output side, and its share of the full ms. */
+  preview_ms_per_image: number;
+  preview_side: number;
+  preview_share: number;
 }
 
 export async function benchModel(
@@ -251,6 +255,12 @@ export async function benchModel(
     }
     const cpu = process.cpuUsage(cpu0),
       wall = performance.now() - wall0;
+    // PREVIEW: warmed up too (the first call builds its session); more runs, they are cheap.
+    const preview = await rt.renderRaw(latents, undefined, 'PREVIEW');
+    const previewRuns = Math.max(runs, 5);
+    const tp = performance.now();
+    for (let r = 0; r < previewRuns; r++) await rt.renderRaw(latents, undefined, 'PREVIEW');
+    const previewMs = (performance.now() - tp) / previewRuns / batch;
     const total = times.reduce((a, b) => a + b, 0);
     const best = Math.min(...times) / batch;
     const msPerImage = total / runs / batch;
@@ -273,6 +283,9 @@ export async function benchModel(
       best_ms_per_image: round(best, 2),
       best_percent_of_peak: round((100 * gflop) / (best / 1000) / peak, 1),
       cpu_per_wall: round((cpu.user + cpu.system) / 1000 / wall, 2),
+      preview_ms_per_image: round(previewMs, 2),
+      preview_side: preview.size,
+      preview_share: round(previewMs / msPerImage, 3),
     };
   } finally {
     await rt.close();

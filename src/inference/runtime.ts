@@ -14,7 +14,8 @@ import {
   sessionOptions,
   usableProviders,
 } from './session.ts';
-import type { ModelInfo, RenderRequest, RenderResult } from './types.ts';
+import type { ModelInfo, RenderQuality, RenderRequest, RenderResult } from './types.ts';
+import { previewGraph } from './preview-graph.ts';
 import { type RawOutputs, sliceRaw } from './raw-outputs.ts';
 
 export type { RawOutputs } from './raw-outputs.ts';
@@ -68,6 +69,7 @@ export interface RuntimeOptions {
 interface Pending {
   latent: Float32Array;
   rows: number;
+  quality: RenderQuality;
   mask: Float32Array;
   resolve: (r: RawOutputs) => void;
   reject: (e: unknown) => void;
@@ -95,6 +97,8 @@ export class ModelRuntime {
   private generatorSession: Promise<ort.InferenceSession> | undefined;
   /** Set once the generator session exists (see ensureGenerator). */
   private generator: ort.InferenceSession | undefined;
+  /** The PREVIEW graph's session (preview-graph.ts), created on the first preview. */
+  private previewSession: Promise<{ session: ort.InferenceSession; side: number }> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -190,6 +194,24 @@ export class ModelRuntime {
     return this.generatorSession;
   }
 
+  /**
+   * The PREVIEW session: generator.onnx cut at a lower render-net level (preview-graph.ts), built
+   * from the file on first use (~ tens of ms); a failure is kept like the generator's.
+   */
+  ensurePreview(): Promise<{ session: ort.InferenceSession; side: number }> {
+    this.previewSession ??= (async () => {
+      const cut = previewGraph(fs.readFileSync(path.join(this.dir, 'generator.onnx')), this.info.config);
+      const session = await createGeneratorSession(cut.bytes, this.executionProvider, {
+        ...this.opts,
+        log: this.opts.log ?? (() => {}),
+      });
+      return { session, side: cut.side };
+    })().catch((e: unknown) => {
+      throw new ModelLoadError(`cannot build the preview graph of ${this.dir}: ${(e as Error).message}`);
+    });
+    return this.previewSession;
+  }
+
   /** Rows per latent accepted besides n_latent: the expanded K * local_layers. */
   get expandedRows(): number {
     return this.info.config.seg_dim * this.info.config.local_layers;
@@ -250,7 +272,11 @@ export class ModelRuntime {
   }
 
   /** Renders latents (W+ or expanded rows, all the same kind) in one run; raw float outputs. */
-  async renderRaw(latents: Float32Array[], masks?: Array<ArrayLike<number> | undefined>): Promise<RawOutputs> {
+  async renderRaw(
+    latents: Float32Array[],
+    masks?: Array<ArrayLike<number> | undefined>,
+    quality: RenderQuality = 'FULL',
+  ): Promise<RawOutputs> {
     if (latents.length === 0) throw new LatentError('renderRaw needs at least one latent');
     const checked = latents.map((l, i) => this.checkInput(l, masks?.[i], i));
     if (checked.some((c) => c.rows !== checked[0].rows))
@@ -259,10 +285,16 @@ export class ModelRuntime {
       latents,
       checked[0].rows,
       checked.map((c) => c.mask),
+      quality,
     );
   }
 
-  private async run(latents: Float32Array[], rows: number, masks: Float32Array[]): Promise<RawOutputs> {
+  private async run(
+    latents: Float32Array[],
+    rows: number,
+    masks: Float32Array[],
+    quality: RenderQuality,
+  ): Promise<RawOutputs> {
     if (this.closed) throw new Error('model runtime is closed');
     const { dim: D, numComponents: K } = this.info.layout;
     const B = latents.length;
@@ -271,12 +303,13 @@ export class ModelRuntime {
     const cm = new Float32Array(B * K);
     masks.forEach((m, i) => cm.set(m, i * K));
     const t0 = performance.now();
-    const H = this.info.config.size,
+    const preview = quality === 'PREVIEW' ? await this.ensurePreview() : undefined;
+    const H = preview?.side ?? this.info.config.size,
       S = this.info.config.coarse_size;
     const maxPixels = this.opts.maxPixelsPerRun ?? (this.executionProvider === 'cpu' ? 2 ** 20 : Infinity);
     const chunk = Math.max(1, Math.min(B, Math.floor(maxPixels / (H * H))));
     const keys = ['image', 'segmentation', 'coarse', 'depth'] as const;
-    const generator = this.generator ?? (await this.ensureGenerator());
+    const generator = preview?.session ?? this.generator ?? (await this.ensureGenerator());
     const runOnce = async (b0: number, n: number) => {
       const out = await generator.run({
         latent: new ort.Tensor('float32', lat.subarray(b0 * rows * D, (b0 + n) * rows * D), [n, rows, D]),
@@ -314,15 +347,19 @@ export class ModelRuntime {
     }
     return {
       batch: B,
-      size: this.info.config.size,
+      size: H,
       numComponents: K,
       coarseSize: this.info.config.coarse_size,
       ...res,
     };
   }
 
-  /** Raw outputs for one latent, batched with concurrent callers. */
-  renderOneRaw(latent: Float32Array, compositionMask?: ArrayLike<number>): Promise<RawOutputs> {
+  /** Raw outputs for one latent, batched with concurrent callers (of the same quality). */
+  renderOneRaw(
+    latent: Float32Array,
+    compositionMask?: ArrayLike<number>,
+    quality: RenderQuality = 'FULL',
+  ): Promise<RawOutputs> {
     let c: { rows: number; mask: Float32Array };
     try {
       c = this.checkInput(latent, compositionMask, 0);
@@ -331,13 +368,13 @@ export class ModelRuntime {
     }
     if (this.closed) return Promise.reject(new Error('model runtime is closed'));
     return new Promise<RawOutputs>((resolve, reject) => {
-      this.queue.push({ latent, rows: c.rows, mask: c.mask, resolve, reject });
+      this.queue.push({ latent, rows: c.rows, quality, mask: c.mask, resolve, reject });
       this.schedule();
     });
   }
 
   async render(req: RenderRequest): Promise<RenderResult> {
-    const raw = await this.renderOneRaw(req.latent, req.compositionMask);
+    const raw = await this.renderOneRaw(req.latent, req.compositionMask, req.quality ?? 'FULL');
     return this.encodeResult(raw, 0);
   }
 
@@ -382,16 +419,18 @@ export class ModelRuntime {
   private async flush(): Promise<void> {
     if (this.running || this.queue.length === 0) return;
     this.running = true;
-    const rows = this.queue[0].rows;
+    const { rows, quality } = this.queue[0];
     const batch: Pending[] = [],
       rest: Pending[] = [];
-    for (const p of this.queue) (p.rows === rows && batch.length < this.maxBatch ? batch : rest).push(p);
+    for (const p of this.queue)
+      (p.rows === rows && p.quality === quality && batch.length < this.maxBatch ? batch : rest).push(p);
     this.queue = rest;
     try {
       const raw = await this.run(
         batch.map((p) => p.latent),
         rows,
         batch.map((p) => p.mask),
+        quality,
       );
       batch.forEach((p, i) => p.resolve(sliceRaw(raw, i)));
     } catch (e) {
@@ -414,6 +453,8 @@ export class ModelRuntime {
     for (const p of this.queue.splice(0)) p.reject(new Error('model runtime is closed'));
     const generator = await this.generatorSession?.catch(() => undefined);
     await generator?.release();
+    const preview = await this.previewSession?.catch(() => undefined);
+    await preview?.session.release();
     await this.mapping.release();
   }
 }

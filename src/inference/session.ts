@@ -92,16 +92,19 @@ export function sessionOptions(ep: string, s: SessionSettings): ort.InferenceSes
   };
 }
 
-/** The generator session; on the CPU provider from the FusedConv rewrite (cpu-fusion.ts). */
+/**
+ * The generator session (from the file or, for the preview graph, its bytes); on the CPU provider
+ * from the FusedConv rewrite (cpu-fusion.ts).
+ */
 export async function createGeneratorSession(
-  file: string,
+  file: string | Uint8Array,
   ep: string,
   s: SessionSettings,
 ): Promise<ort.InferenceSession> {
   const so = sessionOptions(ep, s);
   if (ep === 'cpu' && s.cpuFusion !== false) {
     try {
-      const r = fuseNoiseForCpu(fs.readFileSync(file));
+      const r = fuseNoiseForCpu(typeof file === 'string' ? fs.readFileSync(file) : file);
       if (r.fused > 0) {
         const session = await ort.InferenceSession.create(r.bytes, so);
         s.log('generator graph fused for the cpu provider', { fused: r.fused });
@@ -111,7 +114,8 @@ export async function createGeneratorSession(
       s.log('cpu graph fusion unavailable; using generator.onnx as is', { error: (e as Error).message });
     }
   }
-  return ort.InferenceSession.create(file, so);
+  // (two overloads of create: a path or the bytes)
+  return typeof file === 'string' ? ort.InferenceSession.create(file, so) : ort.InferenceSession.create(file, so);
 }
 
 /** A session on the first of `providers` that accepts the file; returns it with that provider. */

@@ -53,11 +53,20 @@ export interface ModelInfo {
 
 export type ComponentPart = 'SHAPE' | 'TEXTURE' | 'BOTH';
 
+/**
+ * FULL: the generator's own output. PREVIEW: the render net stopped at a lower level (its to-RGB
+ * and to-seg outputs there, see preview-graph.ts): a smaller, much cheaper image that approximates
+ * the full render downsized but is not a faithful down-sized copy of it.
+ */
+export type RenderQuality = 'PREVIEW' | 'FULL';
+
 export interface RenderRequest {
   /** W+ codes, float32 `[nLatent * dim]`, row-major. */
   latent: Float32Array;
   /** Optional 0/1 per component; omitted = all components present. */
   compositionMask?: ArrayLike<number>;
+  /** Default FULL. */
+  quality?: RenderQuality;
 }
 
 export interface RenderResult {

@@ -81,14 +81,19 @@ export class RenderSource {
       row.latent.buffer.slice(row.latent.byteOffset, row.latent.byteOffset + row.latent.byteLength),
     );
     const t0 = performance.now();
-    const result = await runtime.render({ latent, compositionMask });
+    const result = await runtime.render({ latent, compositionMask, quality: options.quality ?? 'FULL' });
     timing.renderedAt = performance.now();
     timing.renderMs = timing.renderedAt - t0;
     // A released job (stop() already put its row back to QUEUED) stores the render only.
     return storeRender(
       this.db,
       { cacheKey, modelId: row.modelId, options, result, finish: !signal.aborted },
-      { jobId: row.id, editId: row.editId, setsEditRender: row.kind === 'RENDER_EDIT', workerId: this.workerId },
+      {
+        jobId: row.id,
+        editId: row.editId, // A preview is never an edit's render.
+        setsEditRender: row.kind === 'RENDER_EDIT' && options.quality !== 'PREVIEW',
+        workerId: this.workerId,
+      },
     );
   }
 }

@@ -21,23 +21,29 @@ export function canonicalJson(value: unknown): string {
 export interface RenderOptions {
   /** Composition render: indices of the components kept; the others are dropped by the mask. */
   components?: number[];
+  /** 'PREVIEW' (other pixels, another side: part of the key); FULL is implicit (absent). */
+  quality?: 'PREVIEW';
 }
 
 /**
  * The options as they are hashed and stored on the Render: only what changes the pixels, i.e.
- * `components` sorted and de-duplicated. Informational keys (e.g. `componentNames`) are left out, so
+ * `components` sorted and de-duplicated, and `quality` when PREVIEW. Informational keys (e.g. `componentNames`) are left out, so
  * ["hair", "face"] and ["face", "hair"] share one render. Throws on a malformed value (the job then
  * fails permanently).
  */
 export function normalizeRenderOptions(options: unknown): RenderOptions {
   if (options === null || options === undefined) return {};
   if (typeof options !== 'object' || Array.isArray(options)) throw new Error('render options must be a JSON object');
-  const c = (options as { components?: unknown }).components;
-  if (c === undefined || c === null) return {};
+  const { components: c, quality: q } = options as { components?: unknown; quality?: unknown };
+  if (q !== undefined && q !== null && q !== 'PREVIEW' && q !== 'FULL') {
+    throw new Error('render option "quality" must be PREVIEW or FULL');
+  }
+  const quality: RenderOptions = q === 'PREVIEW' ? { quality: 'PREVIEW' } : {};
+  if (c === undefined || c === null) return quality;
   if (!Array.isArray(c) || !c.every((i) => Number.isInteger(i) && (i as number) >= 0)) {
     throw new Error('render option "components" must be a list of component indices');
   }
-  return { components: [...new Set(c as number[])].sort((a, b) => a - b) };
+  return { components: [...new Set(c as number[])].sort((a, b) => a - b), ...quality };
 }
 
 /** sha256 over the key version, model id, latent bytes and canonical options (hex). */

@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { describeEdit, namedFaceId } from '../domain/edit-description.ts';
 import { latentNpy } from '../domain/latent-npy.ts';
 import * as q from '../domain/queries.ts';
 import type { EditRecord } from '../domain/records.ts';
@@ -13,6 +14,15 @@ export class EditResolver {
   @Query(() => Edit)
   edit(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<EditRecord> {
     return q.findEdit(ctx.app, ctx.principal, id);
+  }
+
+  @FieldResolver(() => String, {
+    description: 'What the edit did, in words: "eyes and mouth texture from Grace", "hair resampled, seed 812".',
+  })
+  async description(@Root() e: EditRecord, @Ctx() ctx: GqlContext) {
+    const otherId = namedFaceId(e.params);
+    const other = otherId ? await ctx.loaders.face.load(otherId) : null;
+    return describeEdit(e.operation, e.params, other?.name);
   }
 
   @FieldResolver(() => Face)

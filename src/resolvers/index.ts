@@ -7,6 +7,7 @@ import { EditResolver } from './edit-resolver.ts';
 import { FaceResolver } from './face-resolver.ts';
 import { JobResolver } from './job-resolver.ts';
 import { ModelResolver } from './model-resolver.ts';
+import { PreviewResolver } from './preview-resolver.ts';
 import { ProjectResolver } from './project-resolver.ts';
 import { RenderResolver } from './render-resolver.ts';
 
@@ -17,6 +18,7 @@ export const resolvers = [
   FaceResolver,
   EditResolver,
   EditOperationResolver,
+  PreviewResolver,
   RenderResolver,
   JobResolver,
 ] as const;

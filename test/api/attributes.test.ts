@@ -108,6 +108,26 @@ describe('attributes', () => {
     face.editId = e.id;
   });
 
+  test('previewEdit with attribute: the same edit as a dry run, nothing written', async () => {
+    const before = await snapshot(app);
+    const amount = attribute.spread;
+    const d = await ok(
+      app.gql(
+        `mutation($i: PreviewEditInput!) { previewEdit(input: $i) { imageUrl operation params description quality } }`,
+        { i: { attribute: { faceId: face.faceId, attribute: attribute.name, amount } } },
+      ),
+    );
+    assert.equal(d.previewEdit.operation, 'ATTRIBUTE');
+    assert.equal(d.previewEdit.params.attribute, attribute.name);
+    assert.match(d.previewEdit.imageUrl, /^data:image\/png;base64,/);
+    assert.match(d.previewEdit.description, new RegExp(attribute.name));
+    const bad = await app.gql(`mutation($i: PreviewEditInput!) { previewEdit(input: $i) { operation } }`, {
+      i: { attribute: { faceId: face.faceId, attribute: 'nose-sparkle', amount } },
+    });
+    assert.equal(bad.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.deepEqual(await snapshot(app), before, 'a preview writes nothing');
+  });
+
   test('bad inputs are refused with a clear code and change nothing', async () => {
     const stranger = await app.newToken('stranger');
     const before = await snapshot(app);

@@ -2,6 +2,7 @@
 // registered with type-graphql under their own names. Import this module before using them in a type.
 import { registerEnumType } from 'type-graphql';
 import { ComponentPart } from '../../domain/components.ts';
+import { RenderQuality } from '../../domain/render-quality.ts';
 import { AttributeSource, EditOperation, JobKind, JobStatus } from '../../generated/prisma/enums.ts';
 
 registerEnumType(ComponentPart, {
@@ -21,4 +22,12 @@ registerEnumType(AttributeSource, {
     "How an attribute direction was made: LEARNED from the model's renders, from EXAMPLES a designer marked, or IMPORTED from an .npy.",
 });
 
-export { AttributeSource, ComponentPart, EditOperation, JobKind, JobStatus };
+registerEnumType(RenderQuality, {
+  name: 'RenderQuality',
+  description:
+    "FULL: the model's full render. PREVIEW: the render net stopped at a lower level (its own to-RGB and to-seg " +
+    'outputs there): smaller and far cheaper, close to the full render downsized but not a faithful copy of it. ' +
+    "Never stored as an edit's render.",
+});
+
+export { AttributeSource, ComponentPart, EditOperation, JobKind, JobStatus, RenderQuality };
