@@ -111,6 +111,8 @@ export function rowFeatures(
   });
 }
 
+const SPREAD_SAMPLES = new WeakMap<object, Map<string, Promise<Float32Array>>>();
+
 /** Spread of sampled codes along a unit direction: std of v . w over `n` seeded w's (mapping only). */
 export async function spreadAlong(
   runtime: { mapZ(z: Float32Array, n: number): Promise<Float32Array>; info: ModelInfo },
@@ -120,8 +122,16 @@ export async function spreadAlong(
   seed = 7,
 ): Promise<number> {
   const D = runtime.info.layout.dim;
-  const rng = new Rng(seed);
-  const w = await runtime.mapZ(rng.normals(n * rows * D), n * rows);
+  // The same sampled codes serve every direction of a runtime (mapping runs are the cost here).
+  const key = `${n}:${rows}:${seed}`;
+  let byKey = SPREAD_SAMPLES.get(runtime);
+  if (!byKey) SPREAD_SAMPLES.set(runtime, (byKey = new Map()));
+  let pending = byKey.get(key);
+  if (!pending) {
+    const rng = new Rng(seed);
+    byKey.set(key, (pending = runtime.mapZ(rng.normals(n * rows * D), n * rows)));
+  }
+  const w = await pending;
   const proj: number[] = [];
   for (let s = 0; s < n; s++) {
     let t = 0;

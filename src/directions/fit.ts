@@ -48,6 +48,7 @@ export function ridge(d: Dataset, lambda: number): LinearModel {
   let my = 0;
   for (let i = 0; i < n; i++) my += d.y[i];
   my /= Math.max(1, n);
+  if (n < p) return ridgeDual(d, lambda, mx, my);
   const a = new Float64Array(p * p),
     rhs = new Float64Array(p);
   const row = new Float64Array(p);
@@ -62,6 +63,30 @@ export function ridge(d: Dataset, lambda: number): LinearModel {
   }
   for (let j = 0; j < p; j++) a[j * p + j] += lambda;
   const w = choleskySolve(a, rhs, p);
+  let b = my;
+  for (let j = 0; j < p; j++) b -= w[j] * mx[j];
+  return { w, bias: b };
+}
+
+/** The same ridge solution through the n x n system (fewer samples than features): w = Xc^T (Xc Xc^T + lambda I)^-1 yc. */
+function ridgeDual(d: Dataset, lambda: number, mx: Float64Array, my: number): LinearModel {
+  const { n, p } = d;
+  const xc = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) xc[i * p + j] = d.x[i * p + j] - mx[j];
+  const k = new Float64Array(n * n),
+    yc = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    yc[i] = d.y[i] - my;
+    for (let j = 0; j <= i; j++) {
+      let t = 0;
+      for (let c = 0; c < p; c++) t += xc[i * p + c] * xc[j * p + c];
+      k[i * n + j] = t;
+    }
+    k[i * n + i] += lambda;
+  }
+  const alpha = choleskySolve(k, yc, n);
+  const w = new Float64Array(p);
+  for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) w[c] += xc[i * p + c] * alpha[i];
   let b = my;
   for (let j = 0; j < p; j++) b -= w[j] * mx[j];
   return { w, bias: b };
