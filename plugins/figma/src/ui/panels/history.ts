@@ -132,6 +132,7 @@ const OP_LABELS: Record<string, string> = {
   RESAMPLE: 'Resample',
   INTERPOLATE: 'Interpolate',
   TRUNCATE: 'Truncation',
+  ATTRIBUTE: 'Attribute',
 };
 
 function describe(edit: EditNode): string {
