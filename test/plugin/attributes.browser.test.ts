@@ -1,7 +1,8 @@
-// The attribute sliders of the built plugin UI in headless Chromium against a real server whose
-// demo model directory carries learned directions (directions.json): the sliders come grouped by
-// part, and moving one and releasing it makes exactly one ATTRIBUTE edit, rendered by the queue
-// and placed on the (fake) canvas, whose image changed inside the attribute's part.
+// The attribute sliders of the built plugin UI in headless Chromium against a real server serving
+// the shipped cartoon64 model with its committed directions (models/cartoon64/directions.json):
+// the sliders come grouped by part, and moving one and releasing it makes exactly one ATTRIBUTE
+// edit, rendered by the queue and placed on the (fake) canvas, whose image changed inside the
+// attribute's part.
 //
 // Needs Chromium at /usr/bin/chromium (Debian package `chromium`); fails without it.
 import assert from 'node:assert/strict';
@@ -14,14 +15,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
-import { writeDirections } from '../../src/directions/file.ts';
-import { learnDirections } from '../../src/directions/learn.ts';
 import { measureRender } from '../../src/directions/measures.ts';
-import { ensureDemoModel } from '../../src/inference/demo.ts';
 import { readNpy } from '../../src/inference/npy.ts';
-import { ModelRuntime } from '../../src/inference/runtime.ts';
-import { DEMO_MODEL_DIR_NAME } from '../../src/models/registry.ts';
-import { TEST_MODELS_DIR, startTestApp, type TestApp } from '../helpers/app.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { PROJECT_ROOT, buildPlugin } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -74,19 +70,9 @@ describe('plugin attribute sliders against a real server', { timeout: 600_000 },
       existsSync(CHROMIUM),
       `Chromium is missing at ${CHROMIUM}: apt-get install -y chromium or set CHROMIUM_PATH`,
     );
-    const shared = path.join(TEST_MODELS_DIR, DEMO_MODEL_DIR_NAME);
-    await ensureDemoModel(shared);
-    const dir = path.join(modelsDir, DEMO_MODEL_DIR_NAME);
-    fs.cpSync(shared, dir, { recursive: true });
-    const rt = await ModelRuntime.load(dir);
-    try {
-      const opts = { samples: 120, seed: 2, minR2: -Infinity, minAccuracyGain: -Infinity, minLocalEffect: -Infinity };
-      writeDirections(dir, rt.info, (await learnDirections(rt, opts)).directions);
-    } finally {
-      await rt.close();
-    }
     await startHarnessServer();
-    app = await startTestApp({ modelsDir });
+    // The shipped trained model with its committed directions.json: attributes out of the box.
+    app = await startTestApp({ modelsDir, builtinModelsDir: path.join(PROJECT_ROOT, 'models'), demoModel: false });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -134,8 +120,7 @@ describe('plugin attribute sliders against a real server', { timeout: 600_000 },
     await mkdir(ARTIFACTS, { recursive: true });
     await page.locator('iframe').screenshot({ path: path.join(ARTIFACTS, 'attributes-panel.png') });
 
-    // The demo model is untrained, and a part may be nearly absent on this face: move the area
-    // direction of the largest part this face shows (background aside), +2 spreads, and release.
+    // Move the area direction of the largest part this face shows, +2 spreads, and release.
     const { projects } = await gqlData(
       `{ projects(first: 1) { edges { node { faces(first: 1) { edges { node { id head { id latentNpyBase64 } } } } } } } }`,
     );
@@ -145,7 +130,7 @@ describe('plugin attribute sliders against a real server', { timeout: 600_000 },
     const shown = measureRender(await rt.renderRaw([latent(faceNode.head.latentNpyBase64)]), 0);
     const indexOf = (name: string) => rt.info.components.find((c) => c.name === name)!.index;
     const attribute = attributes
-      .filter((a) => a.name.endsWith('-area') && a.component !== 'background')
+      .filter((a) => a.name.endsWith('-area'))
       .reduce((a, b) => (shown[indexOf(b.component)].area > shown[indexOf(a.component)].area ? b : a));
     await frame.waitForFunction(
       (id) => !(document.getElementById(id) as HTMLInputElement).disabled,
