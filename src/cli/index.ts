@@ -98,6 +98,14 @@ const RUN: Record<string, Command> = {
     const { benchCommand } = await import('../inference/cli.ts');
     await benchCommand(argv);
   },
+  async 'learn-directions'({ values }) {
+    const { learnDirectionsCommand } = await import('../directions/cli.ts');
+    await learnDirectionsCommand(values);
+  },
+  async 'import-direction'({ values }) {
+    const { importDirectionCommand } = await import('../directions/cli.ts');
+    await importDirectionCommand(values);
+  },
   ...Object.fromEntries(
     ['make-dataset', 'train', 'finetune', 'export-model'].map((name): [string, Command] => [
       name,
@@ -116,6 +124,7 @@ const USER_ERRORS = new Set([
   'NpyError',
   'LatentError',
   'TokenError',
+  'DirectionError',
 ]);
 
 function describeModel(m: { name: string; resolution: number; untrained: boolean }): string {

@@ -129,6 +129,36 @@ export const COMMANDS: Record<string, CommandSpec> = {
       threads: { type: 'string', value: 'T', help: 'onnxruntime intra-op threads' },
     },
   },
+  'learn-directions': {
+    usage: 'ssg learn-directions --model DIR [--samples N] [--seed S] [--truncation PSI] [--mixing face|rows] [--json]',
+    summary: "learn attribute directions from the model's own renders; writes DIR/directions.json",
+    options: {
+      model: modelOpt,
+      samples: { type: 'string', value: 'N', help: 'faces to sample, render and measure (default 2000)' },
+      seed: { type: 'string', value: 'S', help: 'seed of the samples and of the held-out split (default 1)' },
+      truncation: truncationOpt,
+      mixing: {
+        type: 'string',
+        value: 'face|rows',
+        help: 'samples with one w in every row (face, default) or one w per row (rows)',
+      },
+      json: { type: 'boolean', help: 'print one JSON object: every fit with its held-out score, and the file' },
+    },
+    notes: [
+      'Writes DIR/directions.json (same-named directions replaced); servers load it into the database when they load the model.',
+    ],
+  },
+  'import-direction': {
+    usage: 'ssg import-direction --model DIR --npy FILE --name NAME --component C [--part SHAPE|TEXTURE|BOTH]',
+    summary: 'add a direction from an .npy ([D], [1, D] or [n_latent, D]) to DIR/directions.json',
+    options: {
+      model: modelOpt,
+      npy: { type: 'string', value: 'FILE', help: 'float32 .npy direction', required: true },
+      name: { type: 'string', value: 'NAME', help: 'attribute name', required: true },
+      component: { type: 'string', value: 'C', help: 'component whose rows it moves', required: true },
+      part: { type: 'string', value: 'PART', help: 'SHAPE, TEXTURE or BOTH (default SHAPE)' },
+    },
+  },
   'make-dataset': {
     usage: 'ssg make-dataset --out DIR --count N --size S [--seed K] [--threads T]',
     summary: 'draw N cartoon faces (facesjs, seeded) with per-pixel part labels, for training',

@@ -54,6 +54,8 @@ export function describeEdit(operation: string, params: unknown, otherFaceName?:
       return `blend ${num(p.t)} toward ${other}: ${componentWords(p)}`;
     case 'TRUNCATE':
       return `truncation ${num(p.psi)}`;
+    case 'ATTRIBUTE':
+      return `${String(p.attribute ?? 'attribute')} ${Number(p.amount) >= 0 ? '+' : ''}${num(p.amount)}`;
     default:
       // An operation this module does not know yet is named by its enum value.
       return operation.toLowerCase();

@@ -7,6 +7,7 @@
 // (bench:inference), so it is answered inline as a data: URL. The runtime batches concurrent
 // previews like renders; an API-only process creates the preview session on the first dry run.
 import type { AppContext } from '../context.ts';
+import { attributeSpec, type EditAttributeInput } from './attributes.ts';
 import type { EditOperation } from '../generated/prisma/enums.ts';
 import { describeEdit, namedFaceId } from './edit-description.ts';
 import { dryRunEdit } from './edit-template.ts';
@@ -31,6 +32,7 @@ export interface PreviewEditInput {
   resample?: ResampleComponentsInput | null;
   interpolate?: InterpolateComponentsInput | null;
   truncation?: SetTruncationInput | null;
+  attribute?: EditAttributeInput | null;
   quality?: RenderQuality | null;
 }
 
@@ -49,12 +51,14 @@ const OPERATIONS = {
   resample: resampleSpec,
   interpolate: interpolateSpec,
   truncation: truncationSpec,
-} as const satisfies Record<string, (input: never) => EditSpec>;
+  // Reads the model's directions, so it is given the caller (the others ignore the extra arguments).
+  attribute: (input: EditAttributeInput, app: AppContext, principal: Principal) => attributeSpec(app, principal, input),
+} as const satisfies Record<string, (input: never, app: AppContext, principal: Principal) => EditSpec>;
 
 type OperationField = keyof typeof OPERATIONS;
 
 /** The one operation field that is set, as its spec (the same as the real edit's). */
-function operationSpec(input: PreviewEditInput): EditSpec {
+function operationSpec(app: AppContext, principal: Principal, input: PreviewEditInput): EditSpec {
   const set = (Object.keys(OPERATIONS) as OperationField[]).filter((k) => input[k] !== null && input[k] !== undefined);
   if (set.length !== 1) {
     throw badInput(
@@ -63,7 +67,7 @@ function operationSpec(input: PreviewEditInput): EditSpec {
     );
   }
   const field = set[0]!;
-  return (OPERATIONS[field] as (i: unknown) => EditSpec)(input[field]);
+  return (OPERATIONS[field] as (i: unknown, a: AppContext, p: Principal) => EditSpec)(input[field], app, principal);
 }
 
 export async function previewEdit(
@@ -72,7 +76,7 @@ export async function previewEdit(
   input: PreviewEditInput,
 ): Promise<EditPreview> {
   const quality = requireQuality(input.quality, RenderQuality.PREVIEW);
-  const s = operationSpec(input);
+  const s = operationSpec(app, principal, input);
   const dry = await dryRunEdit(app, principal, s.operation, s.target, s.op);
   const otherId = namedFaceId(dry.params);
   const [render, otherName] = await Promise.all([

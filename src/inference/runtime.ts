@@ -230,6 +230,15 @@ export class ModelRuntime {
     return w;
   }
 
+  /** mapping(z) for n z's at once (`z` is [n * D]); returns [n * D]. For bulk sampling (directions). */
+  async mapZ(z: Float32Array, n: number): Promise<Float32Array> {
+    const D = this.info.layout.dim;
+    if (z.length !== n * D) throw new LatentError(`mapZ: ${z.length} values for ${n} x ${D}`);
+    assertFinite(z, 'z');
+    const out = await this.mapping.run({ z: new ort.Tensor('float32', z, [n, D]) });
+    return Float32Array.from(out.w.data as Float32Array);
+  }
+
   /** W+ [n_latent * D] with every row = mapping(z(seed)), truncated when psi is given. */
   async sample(seed: number, truncation?: number): Promise<Float32Array> {
     return broadcastW(this.info.layout, await this.sampleW(seed, truncation));

@@ -8,6 +8,9 @@ import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/client.ts';
 import { ModelRuntime, ensureDemoModel } from '../inference/index.ts';
 import type { ModelInfo } from '../inference/types.ts';
+import { DirectionError } from '../directions/direction.ts';
+import { readDirections } from '../directions/file.ts';
+import { replaceModelDirections } from '../domain/sql/attribute-directions.ts';
 
 export const DEMO_MODEL_DIR_NAME = 'demo';
 
@@ -93,6 +96,15 @@ export class ModelRegistry {
         manifest: JSON.parse(JSON.stringify(info)),
       };
       await prisma.generativeModel.upsert({ where: { id: info.id }, create: { id: info.id, ...data }, update: data });
+      // The model's own attribute directions travel in its directory (directions.json).
+      try {
+        const directions = readDirections(runtime.dir, info);
+        await replaceModelDirections(prisma, info.id, directions);
+        if (directions.length) opts.log.info({ model: info.id, count: directions.length }, 'attribute directions loaded');
+      } catch (err) {
+        if (!(err instanceof DirectionError)) throw err;
+        opts.log.error({ dir: runtime.dir, err: err.message }, 'attribute directions skipped');
+      }
     }
     return registry;
   }

@@ -1,8 +1,10 @@
 // The mutations that add an edit to a face's history or move its head. Each passes its input to
 // the domain (src/domain/edits.ts), which owns the rules.
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { editFaceAttribute } from '../domain/attributes.ts';
 import * as edits from '../domain/edits.ts';
 import type { GqlContext } from './context.ts';
+import { EditAttributeInput } from './inputs/edit-attribute-input.ts';
 import { InterpolateComponentsInput } from './inputs/interpolate-components-input.ts';
 import { ResampleComponentsInput } from './inputs/resample-components-input.ts';
 import { SetTruncationInput } from './inputs/set-truncation-input.ts';
@@ -36,6 +38,14 @@ export class EditOperationResolver {
   @Mutation(() => EditPayload, { description: 'Truncation toward w_avg: w_avg + psi * (w - w_avg), psi in [0, 1.5].' })
   async setTruncation(@Arg('input', () => SetTruncationInput) input: SetTruncationInput, @Ctx() ctx: GqlContext) {
     return await edits.setFaceTruncation(ctx.app, ctx.principal, input);
+  }
+
+  @Mutation(() => EditPayload, {
+    description:
+      "Moves the face along an attribute direction: amount x the direction added to its component's rows only.",
+  })
+  async editAttribute(@Arg('input', () => EditAttributeInput) input: EditAttributeInput, @Ctx() ctx: GqlContext) {
+    return await editFaceAttribute(ctx.app, ctx.principal, input);
   }
 
   @Mutation(() => Face, { description: 'Moves the head to its parent (NOTHING_TO_UNDO at the root).' })

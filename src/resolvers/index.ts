@@ -1,6 +1,7 @@
 // Every resolver class of the schema: one file per GraphQL type (queries, mutations and field
 // resolvers of that type together), as in type-graphql's examples.
 import './types/enums.ts';
+import { AttributeResolver } from './attribute-resolver.ts';
 import { EditOperationResolver } from './edit-operation-resolver.ts';
 import { EditResolver } from './edit-resolver.ts';
 import { FaceResolver } from './face-resolver.ts';
@@ -14,6 +15,7 @@ import { RenderResolver } from './render-resolver.ts';
 export const resolvers = [
   NodeResolver,
   ModelResolver,
+  AttributeResolver,
   ProjectResolver,
   FaceResolver,
   EditResolver,

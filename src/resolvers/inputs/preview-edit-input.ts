@@ -1,5 +1,6 @@
 import { Field, InputType } from 'type-graphql';
 import { RenderQuality } from '../types/enums.ts';
+import { EditAttributeInput } from './edit-attribute-input.ts';
 import { InterpolateComponentsInput } from './interpolate-components-input.ts';
 import { ResampleComponentsInput } from './resample-components-input.ts';
 import { SetTruncationInput } from './set-truncation-input.ts';
@@ -19,5 +20,6 @@ export class PreviewEditInput {
   resample?: ResampleComponentsInput | null;
   @Field(() => InterpolateComponentsInput, { nullable: true }) interpolate?: InterpolateComponentsInput | null;
   @Field(() => SetTruncationInput, { nullable: true }) truncation?: SetTruncationInput | null;
+  @Field(() => EditAttributeInput, { nullable: true }) attribute?: EditAttributeInput | null;
   @Field(() => RenderQuality, { nullable: true, defaultValue: RenderQuality.PREVIEW }) quality!: RenderQuality;
 }

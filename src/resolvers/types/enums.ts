@@ -3,7 +3,7 @@
 import { registerEnumType } from 'type-graphql';
 import { ComponentPart } from '../../domain/components.ts';
 import { RenderQuality } from '../../domain/render-quality.ts';
-import { EditOperation, FaceStatus, JobKind, JobStatus } from '../../generated/prisma/enums.ts';
+import { AttributeSource, EditOperation, FaceStatus, JobKind, JobStatus } from '../../generated/prisma/enums.ts';
 
 registerEnumType(ComponentPart, {
   name: 'ComponentPart',
@@ -23,6 +23,12 @@ registerEnumType(JobKind, {
     'INVERT_IMAGE finds the latent of an imported image, then renders it.',
 });
 
+registerEnumType(AttributeSource, {
+  name: 'AttributeSource',
+  description:
+    "How an attribute direction was made: LEARNED from the model's renders, from EXAMPLES a designer marked, or IMPORTED from an .npy.",
+});
+
 registerEnumType(RenderQuality, {
   name: 'RenderQuality',
   description:
@@ -31,4 +37,4 @@ registerEnumType(RenderQuality, {
     "Never stored as an edit's render.",
 });
 
-export { ComponentPart, EditOperation, FaceStatus, JobKind, JobStatus, RenderQuality };
+export { AttributeSource, ComponentPart, EditOperation, FaceStatus, JobKind, JobStatus, RenderQuality };

@@ -276,6 +276,10 @@ export class SsgClient {
     return d.job?.render?.depthUrls ?? [];
   }
 
+  async editAttribute(input: G.EditAttributeInput): Promise<EditPayload> {
+    return (await this.request(ops.EDIT_ATTRIBUTE, { input })).editAttribute;
+  }
+
   // `expectedHeadId`: the server's optional guard, CONFLICT when someone else moved the head.
   async undo(faceId: string, expectedHeadId?: string): Promise<FaceSummary> {
     return (await this.request(ops.UNDO, { faceId, expectedHeadId })).undo;

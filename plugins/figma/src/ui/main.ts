@@ -6,6 +6,7 @@ import { bannerView, recovery } from './banner';
 import { onMainMessage, send } from './bridge';
 import { followSelection } from './canvas';
 import { focus } from './forms';
+import { attributesView } from './panels/attributes';
 import { connect, connectView, showConnect, topbarView } from './panels/connect';
 import { facesView } from './panels/faces';
 import { historyView, redo, undo } from './panels/history';
@@ -21,7 +22,7 @@ function app() {
   const { view } = get();
   return html`${topbarView()} ${bannerView()} ${connectView()}
     <main id="main-view" class="view" ?hidden=${view !== 'main'}>
-      ${projectsView()} ${facesView()} ${swapView()} ${toolsView()} ${historyView()}
+      ${projectsView()} ${facesView()} ${swapView()} ${attributesView()} ${toolsView()} ${historyView()}
     </main>`;
 }
 

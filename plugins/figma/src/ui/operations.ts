@@ -83,6 +83,13 @@ fragment(/* GraphQL */ `
       transparent
       color
     }
+    attributes {
+      name
+      component
+      part
+      accuracy
+      spread
+    }
   }
 `);
 fragment(/* GraphQL */ `
@@ -258,6 +265,14 @@ export const CREATE_FACE = op<G.PluginCreateFaceMutation, G.PluginCreateFaceMuta
 export const SWAP = op<G.PluginSwapMutation, G.PluginSwapMutationVariables>(/* GraphQL */ `
   mutation PluginSwap($input: SwapComponentsInput!) {
     swapComponents(input: $input) {
+      ...PluginEditPayload
+    }
+  }
+`);
+
+export const EDIT_ATTRIBUTE = op<G.PluginEditAttributeMutation, G.PluginEditAttributeMutationVariables>(/* GraphQL */ `
+  mutation PluginEditAttribute($input: EditAttributeInput!) {
+    editAttribute(input: $input) {
       ...PluginEditPayload
     }
   }

@@ -6,6 +6,7 @@ export type { ComponentPart, JobStatus } from './generated/graphql.ts';
 
 export type GenerativeModel = G.PluginModelFragment;
 export type ModelComponent = GenerativeModel['components'][number];
+export type ModelAttribute = GenerativeModel['attributes'][number];
 export type Render = G.PluginRenderFragment;
 export type Job = G.PluginJobFragment;
 export type EditSummary = G.PluginEditSummaryFragment;

@@ -29,8 +29,18 @@ export type CropInput = {
   y: number;
 };
 
+export type EditAttributeInput = {
+  /** Distance along the unit direction in W units, finite, |amount| <= 10 spreads; negative moves the other way. */
+  amount: number;
+  /** An attribute of the face's model (GenerativeModel.attributes name). */
+  attribute: string;
+  expectedHeadId?: string | number | null | undefined;
+  faceId: string | number;
+};
+
 /** What produced an edit. */
-export type EditOperation = 'IMPORT' | 'INTERPOLATE' | 'INVERT' | 'RESAMPLE' | 'SAMPLE' | 'SWAP' | 'TRUNCATE';
+export type EditOperation =
+  'ATTRIBUTE' | 'IMPORT' | 'INTERPOLATE' | 'INVERT' | 'RESAMPLE' | 'SAMPLE' | 'SWAP' | 'TRUNCATE';
 
 export type ImportFaceInput = {
   /** Base64 of an official-format float32 .npy: a w [1, D] or a W+ [1, n_latent, D] / [n_latent, D]. */
@@ -64,6 +74,7 @@ export type JobStatus = 'CANCELLED' | 'FAILED' | 'QUEUED' | 'RUNNING' | 'SUCCEED
 
 /** A dry run of one edit operation: set exactly one operation field, with the same input as its mutation. Nothing is written: no Edit row, no job. expectedHeadId is checked as in the real edit. */
 export type PreviewEditInput = {
+  attribute?: EditAttributeInput | null | undefined;
   interpolate?: InterpolateComponentsInput | null | undefined;
   quality?: RenderQuality | null | undefined;
   /** Give a seed to preview what the edit with that seed will make (omitted: a random seed, in params). */
@@ -171,6 +182,7 @@ export type PluginModelFragment = {
   resolution: number;
   untrained: boolean;
   components: Array<{ index: number; name: string; transparent: boolean; color: string }>;
+  attributes: Array<{ name: string; component: string; part: ComponentPart; accuracy: number | null; spread: number }>;
 };
 
 export type PluginProjectSummaryFragment = { id: string; name: string; model: { id: string; name: string } };
@@ -258,6 +270,13 @@ export type PluginModelsQuery = {
     resolution: number;
     untrained: boolean;
     components: Array<{ index: number; name: string; transparent: boolean; color: string }>;
+    attributes: Array<{
+      name: string;
+      component: string;
+      part: ComponentPart;
+      accuracy: number | null;
+      spread: number;
+    }>;
   }>;
 };
 
@@ -296,6 +315,13 @@ export type PluginProjectQuery = {
       resolution: number;
       untrained: boolean;
       components: Array<{ index: number; name: string; transparent: boolean; color: string }>;
+      attributes: Array<{
+        name: string;
+        component: string;
+        part: ComponentPart;
+        accuracy: number | null;
+        spread: number;
+      }>;
     };
     faces: {
       edges: Array<{
@@ -466,6 +492,43 @@ export type PluginSwapMutationVariables = Exact<{
 
 export type PluginSwapMutation = {
   swapComponents: {
+    face: {
+      id: string;
+      name: string;
+      head: {
+        id: string;
+        operation: EditOperation;
+        description: string;
+        createdAt: string;
+        render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+        job: { id: string; status: JobStatus; error: string | null } | null;
+      };
+    };
+    edit: {
+      id: string;
+      operation: EditOperation;
+      description: string;
+      createdAt: string;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+      job: { id: string; status: JobStatus; error: string | null } | null;
+    };
+    job: {
+      id: string;
+      status: JobStatus;
+      error: string | null;
+      attempts: number;
+      progress: number | null;
+      render: { id: string; width: number; height: number; imageUrl: string; segmentationUrl: string } | null;
+    };
+  };
+};
+
+export type PluginEditAttributeMutationVariables = Exact<{
+  input: EditAttributeInput;
+}>;
+
+export type PluginEditAttributeMutation = {
+  editAttribute: {
     face: {
       id: string;
       name: string;

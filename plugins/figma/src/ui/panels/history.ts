@@ -135,6 +135,7 @@ const OP_LABELS: Record<string, string> = {
   RESAMPLE: 'Resample',
   INTERPOLATE: 'Interpolate',
   TRUNCATE: 'Truncation',
+  ATTRIBUTE: 'Attribute',
 };
 
 /** What the edit did, in words: the server's Edit.description (its params when that is empty). */
