@@ -114,6 +114,8 @@ def evaluate(enc: Encoder, g, heldout: str, n_images: int, iterations: int, shee
         iou = inter[t][present] / union[t][present]
         per_iter.append({'iterations': t, 'psnr': round(statistics.fmean(psnrs[t]), 3),
                          'miou': round(float(iou.mean()), 4)})
+    last_iou = {name: round(float(inter[-1, k] / union[-1, k]), 4)
+                for k, name in enumerate(c.class_names) if union[-1, k] > 0}
     # Seconds per inversion: one image, one thread, encoder and generator in PyTorch.
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -136,6 +138,7 @@ def evaluate(enc: Encoder, g, heldout: str, n_images: int, iterations: int, shee
         'psnr': 'dB of the reconstruction against the target, values in [-1, 1], mean over images',
         'miou': "IoU of the generator's segmentation of the inversion with the true label map, per class over all "
                 'images, mean over classes present',
+        'iouPerClass': last_iou,
         'secondsPerInversion': {'seconds': round(statistics.median(times[2:]), 4), 'iterations': iterations,
                                 'threads': 1, 'runtime': f'PyTorch {torch.__version__}, one image'},
     }
@@ -180,15 +183,16 @@ def export(from_ckpt: str, out_dir: str, heldout: Optional[str] = None, images: 
     ck = load_encoder_checkpoint(from_ckpt)
     enc = encoder_from_checkpoint(ck)
     model_dir_check = check_model_dir(out_dir, enc)
+    # Figures first: a failing evaluation leaves the directory's encoder files as they were.
+    figures = None
+    if heldout:
+        g = load_generator(ck['args']['model_ckpt'])
+        figures = evaluate(enc, g, heldout, images, ck['training']['iterations'], sheet)
     path = os.path.join(out_dir, 'encoder.onnx')
     export_onnx(enc, path)
     checker = onnx_checker(path)
     if check_dir:
         write_parity_sample(enc, check_dir)
-    figures = None
-    if heldout:
-        g = load_generator(ck['args']['model_ckpt'])
-        figures = evaluate(enc, g, heldout, images, ck['training']['iterations'], sheet)
     meta = encoder_json(enc, ck, path, figures, checker)
     tmp = os.path.join(out_dir, f'encoder.json.tmp-{os.getpid()}')
     with open(tmp, 'w') as f:
