@@ -107,10 +107,12 @@ const RUN: Record<string, Command> = {
     await importDirectionCommand(values);
   },
   ...Object.fromEntries(
-    ['make-dataset', 'train', 'finetune', 'export-model'].map((name): [string, Command] => [
-      name,
-      async (_args, argv) => (await import('../training/commands.ts')).trainingCommands[name](argv),
-    ]),
+    ['make-dataset', 'train', 'finetune', 'export-model', 'train-encoder', 'export-encoder'].map(
+      (name): [string, Command] => [
+        name,
+        async (_args, argv) => (await import('../training/commands.ts')).trainingCommands[name](argv),
+      ],
+    ),
   ),
 };
 

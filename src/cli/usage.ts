@@ -242,8 +242,82 @@ export const COMMANDS: Record<string, CommandSpec> = {
       description: { type: 'string', value: 'TEXT', help: 'how it was trained (default: from the checkpoint)' },
       ema: { type: 'boolean', help: 'export the EMA generator instead of the trained one' },
       force: { type: 'boolean', help: 'replace an existing model directory' },
+      checkpoint: {
+        type: 'string',
+        value: 'FILE',
+        help: 'also keep the model checkpoint (what ssg train-encoder --model-ckpt reads) at FILE',
+      },
     },
     notes: ['A reconstruction-trained checkpoint gets a mapping fitted to its learned codes.'],
+  },
+  'train-encoder': {
+    usage:
+      'ssg train-encoder --model-ckpt MODEL.pt --out DIR [--data DIR] [--model-dir DIR] [--kimg K] [--iterations N] [--resume CKPT]',
+    summary: "train an image -> W+ encoder (ReStyle iterations) for a model, to import designers' pictures as faces",
+    options: {
+      'model-ckpt': {
+        type: 'string',
+        value: 'FILE',
+        help: 'model checkpoint of the served model (ssg export-model --checkpoint FILE); on --resume: the one it was trained for',
+      },
+      out: { type: 'string', value: 'DIR', help: 'run directory: latest.pt, sheets, train-log.jsonl', required: true },
+      data: {
+        type: 'string',
+        value: 'DIR',
+        help: 'a make-dataset directory whose images and masks join the generated pairs',
+      },
+      'model-dir': {
+        type: 'string',
+        value: 'DIR',
+        help: "served model directory: inversions start at its manifest's w_avg",
+      },
+      kimg: { type: 'string', value: 'K', help: 'train until K thousand target images have been seen (default 50)' },
+      iterations: {
+        type: 'string',
+        value: 'N',
+        help: 'ReStyle iterations per image, in training and by default at inversion (4)',
+      },
+      batch: { type: 'string', value: 'B', help: 'batch size (default 8)' },
+      'real-share': { type: 'string', value: 'F', help: 'share of each batch from --data (default 0.5)' },
+      lr: { type: 'string', value: 'LR', help: 'learning rate (default 5e-4)' },
+      'feature-steps': { type: 'string', value: 'N', help: 'training steps of the perceptual feature net (0: none)' },
+      resume: { type: 'string', value: 'CKPT', help: 'continue a run from its latest.pt' },
+      'max-images': { type: 'string', value: 'N', help: 'use the first N images of --data' },
+      bf16: { type: 'boolean', help: 'bfloat16 autocast' },
+      threads: { type: 'string', value: 'T', help: 'torch threads (default 2)' },
+      seed: { type: 'string', value: 'N', help: 'random seed (default 0)' },
+      'log-every': { type: 'string', value: 'STEPS', help: 'progress line every STEPS steps' },
+      'sheet-every': { type: 'string', value: 'KIMG', help: 'inversion sheet every KIMG' },
+      'ckpt-every': { type: 'string', value: 'KIMG', help: 'checkpoint every KIMG (default 0.5)' },
+    },
+    notes: ['Ctrl-C stops after the current step and saves a resumable checkpoint.'],
+  },
+  'export-encoder': {
+    usage: 'ssg export-encoder --from CKPT --out MODEL_DIR [--heldout DIR] [--images N] [--sheet FILE.png]',
+    summary: 'write encoder.onnx + encoder.json into a model directory; with --heldout, its PSNR and mask IoU',
+    options: {
+      from: { type: 'string', value: 'CKPT', help: 'encoder checkpoint (train-encoder latest.pt)', required: true },
+      out: {
+        type: 'string',
+        value: 'DIR',
+        help: 'the model directory it inverts for (holds manifest.json)',
+        required: true,
+      },
+      heldout: {
+        type: 'string',
+        value: 'DIR',
+        help: 'a make-dataset directory the model never saw: figures per iteration',
+      },
+      images: { type: 'string', value: 'N', help: 'held-out images to evaluate on (default 500)' },
+      sheet: {
+        type: 'string',
+        value: 'FILE',
+        help: 'PNG: targets, true masks, inversion per iteration, inverted masks',
+      },
+      'check-dir': { type: 'string', value: 'DIR', help: "write inputs and PyTorch's output as .npy (parity checks)" },
+      threads: { type: 'string', value: 'T', help: 'torch threads (default 2)' },
+    },
+    notes: ['The file contract (inputs, outputs, encoder.json) is in docs/model/encoder.md.'],
   },
 };
 

@@ -1,4 +1,5 @@
-// `ssg make-dataset`, `ssg train`, `ssg finetune`, `ssg export-model`: the training commands
+// `ssg make-dataset`, `ssg train`, `ssg finetune`, `ssg export-model`, `ssg train-encoder`,
+// `ssg export-encoder`: the training commands
 // (their usage text and options are in src/cli/usage.ts).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -121,6 +122,7 @@ export const trainingCommands: Record<string, (argv: string[]) => Promise<void>>
         process.exitCode = code;
         return;
       }
+      if (values.checkpoint) fs.copyFileSync(pt, values.checkpoint);
       const { importCheckpointCommand } = await import('../inference/cli.ts');
       await importCheckpointCommand([
         pt,
@@ -133,4 +135,38 @@ export const trainingCommands: Record<string, (argv: string[]) => Promise<void>>
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   },
+
+  async 'train-encoder'(argv) {
+    const values = parseOptions('train-encoder', argv);
+    need(values, ['out'], 'train-encoder');
+    if (!values['model-ckpt'] && !values.resume)
+      throw new TrainingUsageError('train-encoder needs --model-ckpt (or --resume) (see ssg train-encoder --help)');
+    for (const o of ['model-ckpt', 'data', 'model-dir', 'resume'])
+      if (values[o] && !fs.existsSync(values[o]!)) throw new TrainingUsageError(`--${o} ${values[o]} does not exist`);
+    const code = await runTrainingModule([
+      'train-encoder',
+      ...absolute(values, ['model-ckpt', 'data', 'model-dir', 'out', 'resume']),
+      ...forward(values, ['kimg', 'iterations', 'batch', 'real-share', 'lr', 'feature-steps', 'max-images', 'bf16']),
+      ...forward(values, ['threads', 'seed', 'log-every', 'sheet-every', 'ckpt-every']),
+    ]);
+    if (code !== 0) process.exitCode = code;
+  },
+
+  async 'export-encoder'(argv) {
+    const values = parseOptions('export-encoder', argv);
+    need(values, ['from', 'out'], 'export-encoder');
+    for (const o of ['from', 'out', 'heldout'])
+      if (values[o] && !fs.existsSync(values[o]!)) throw new TrainingUsageError(`--${o} ${values[o]} does not exist`);
+    const code = await runTrainingModule([
+      'export-encoder',
+      ...absolute(values, ['from', 'out', 'heldout', 'sheet', 'check-dir']),
+      ...forward(values, ['images', 'threads']),
+    ]);
+    if (code !== 0) process.exitCode = code;
+  },
 };
+
+/** Path options, made absolute: the Python module runs in training/, not in the user's directory. */
+function absolute(values: Record<string, string | undefined>, names: string[]): string[] {
+  return names.flatMap((n) => (values[n] === undefined ? [] : [`--${n}`, path.resolve(values[n]!)]));
+}

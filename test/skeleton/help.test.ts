@@ -30,6 +30,8 @@ const COMMANDS: [string[], string][] = [
   [['render'], 'ssg render --model DIR'],
   [['sample'], 'ssg sample --model DIR'],
   [['bench'], 'ssg bench --model DIR'],
+  [['train-encoder'], 'ssg train-encoder --model-ckpt MODEL.pt'],
+  [['export-encoder'], 'ssg export-encoder --from CKPT'],
 ];
 
 test('every command prints its help and exits 0, doing nothing', async () => {
@@ -84,6 +86,7 @@ test('a wrong option or argument is one line on stderr and exit 2', async () => 
     [['render', '--model', 'm', '--latent', 'w.npy', '--out', 'o', '--npy=yes'], /^ssg: render: --npy takes no value/],
     [['bench', '--model', 'm', '--gpu'], /^ssg: bench: unknown option --gpu/],
     [['sample', '--model', 'm', '--seed', '1'], /^ssg: sample: missing --out/],
+    [['export-encoder', '--from', 'x.pt'], /^ssg: export-encoder: missing --out/],
     [['paint'], /^ssg: unknown command "paint"/],
   ];
   const results = await Promise.all(cases.map(([args]) => ssg(args, { cwd, env })));

@@ -1,5 +1,6 @@
-"""python3 -m ssg_train <command> ...: the commands `ssg train|finetune|export` call."""
+"""python3 -m ssg_train <command> ...: the commands `ssg train|finetune|export-model|train-encoder|export-encoder` call."""
 import argparse
+import os
 import sys
 
 from . import checkpoint as ckpt
@@ -58,6 +59,35 @@ def main(argv=None) -> int:
     v.add_argument('--feature-images', type=int, default=5000)
     v.add_argument('--feature-steps', type=int, default=600)
     v.add_argument('--threads', type=int, default=2)
+    n = sub.add_parser('train-encoder', help='train an image -> W+ encoder (ReStyle iterations) for a model checkpoint')
+    n.add_argument('--model-ckpt', help='model checkpoint (export output); default on --resume: the one it was trained for')
+    n.add_argument('--data', help='a make-dataset directory whose images (with masks) join the generated pairs')
+    n.add_argument('--model-dir', help="the served model directory: inversions start at its manifest's w_avg")
+    n.add_argument('--out', required=True)
+    n.add_argument('--kimg', type=float, default=50)
+    n.add_argument('--iterations', type=int, default=4, help='ReStyle iterations per training image (and at inversion)')
+    n.add_argument('--batch', type=int, default=8)
+    n.add_argument('--real-share', type=float, default=0.5, help='share of each batch taken from --data')
+    n.add_argument('--lr', type=float, default=5e-4)
+    n.add_argument('--base', type=int, default=32, help='encoder width (channels of the first stage)')
+    n.add_argument('--hidden', type=int, default=160, help='encoder head width')
+    n.add_argument('--feature-steps', type=int, default=600, help='training steps of the perceptual feature net (0: no perceptual loss)')
+    n.add_argument('--resume')
+    n.add_argument('--max-images', type=int)
+    n.add_argument('--threads', type=int, default=2)
+    n.add_argument('--seed', type=int, default=0)
+    n.add_argument('--bf16', action='store_true')
+    n.add_argument('--log-every', type=int, default=10)
+    n.add_argument('--sheet-every', type=float, default=2.0)
+    n.add_argument('--ckpt-every', type=float, default=0.5)
+    x = sub.add_parser('export-encoder', help='write encoder.onnx + encoder.json into a model directory; with --heldout, its figures')
+    x.add_argument('--from', dest='from_ckpt', required=True, help='encoder checkpoint (train-encoder latest.pt)')
+    x.add_argument('--out', required=True, help='the model directory (holds manifest.json)')
+    x.add_argument('--heldout', help='a make-dataset directory the model never saw: PSNR and mask IoU per iteration')
+    x.add_argument('--images', type=int, default=500, help='held-out images to evaluate on')
+    x.add_argument('--sheet', help='PNG: targets, true masks, inversion per iteration, inverted masks')
+    x.add_argument('--check-dir', help='write a parity sample (inputs and PyTorch delta as .npy) here')
+    x.add_argument('--threads', type=int, default=2)
     o = p.parse_args(argv)
     try:
         if o.cmd == 'evaluate':
@@ -65,6 +95,17 @@ def main(argv=None) -> int:
             from . import evaluate
             r = evaluate.run(o)
             print(json.dumps({k: r[k] for k in ('frechet_generated_vs_heldout', 'frechet_train_vs_heldout', 'swap_locality')}, indent=2))
+        elif o.cmd == 'train-encoder':
+            from . import encoder
+            encoder.run(o)
+        elif o.cmd == 'export-encoder':
+            import json
+            from . import encoder_export
+            r = encoder_export.export(o.from_ckpt, o.out, o.heldout, o.images, o.sheet, o.check_dir, o.threads)
+            print(f"wrote {os.path.join(o.out, 'encoder.onnx')} ({r['bytes'] / 1e6:.1f} MB) and encoder.json; {r['check']}; "
+                  f"w_avg vs manifest: {r['model_dir_check']['w_avg_max_difference']:.4f}")
+            if r['figures']:
+                print(json.dumps(r['figures']['perIteration']) + f"  {r['figures']['secondsPerInversion']['seconds']} s per inversion")
         elif o.cmd == 'export':
             from . import export
             r = export.export(o.from_ckpt, o.out, o.description, o.ema)
