@@ -55,7 +55,13 @@ export function describeEdit(operation: string, params: unknown, otherFaceName?:
     case 'TRUNCATE':
       return `truncation ${num(p.psi)}`;
     case 'ATTRIBUTE':
-      return `${String(p.attribute ?? 'attribute')} ${Number(p.amount) >= 0 ? '+' : ''}${num(p.amount)}`;
+      return p.attribute === undefined
+        ? 'attribute'
+        : `${String(p.attribute)} ${Number(p.amount) >= 0 ? '+' : ''}${num(p.amount)}`;
+    case 'INVERT': {
+      const size = p.width !== undefined && p.height !== undefined ? ` (${num(p.width)} x ${num(p.height)})` : '';
+      return `found from an image${size}`;
+    }
     default:
       // An operation this module does not know yet is named by its enum value.
       return operation.toLowerCase();

@@ -238,5 +238,7 @@ describe('describeEdit', () => {
     );
     assert.equal(describeEdit('IMPORT', { bytes: 100 }), 'imported');
     assert.equal(describeEdit('ATTRIBUTE', {}), 'attribute');
+    assert.equal(describeEdit('ATTRIBUTE', { attribute: 'hair area', amount: -1.5 }), 'hair area -1.5');
+    assert.equal(describeEdit('INVERT', { width: 256, height: 192 }), 'found from an image (256 x 192)');
   });
 });

@@ -85,6 +85,8 @@ test('deleteFace: its edits, jobs (QUEUED cancelled, queue entry gone) and own r
   assert.equal(queued.renderFace.status, 'QUEUED');
   assert.equal(await count(`SELECT count(*) FROM graphile_worker.jobs WHERE key = $1`, queued.renderFace.id), 1);
   const shared = (await waitForJob(app.gql, twin.jobId)).render;
+  // The stored image under the face's own render (renders are per workspace over shared images).
+  const ownImage = (await app.ctx.prisma.render.findUniqueOrThrow({ where: { id: ownRender } })).imageId;
 
   const d = await ok(
     app.gql(`mutation($id: ID!) { deleteFace(id: $id) { id faces edits cancelledJobs renders } }`, { id: a.faceId }),
@@ -99,7 +101,8 @@ test('deleteFace: its edits, jobs (QUEUED cancelled, queue entry gone) and own r
     0,
     'its own render is gone',
   );
-  assert.equal(await count(`SELECT count(*) FROM "RenderDepth" WHERE "renderId" = $1::uuid`, ownRender), 0);
+  assert.equal(await count(`SELECT count(*) FROM "RenderImage" WHERE id = $1::uuid`, ownImage), 0, 'and its image');
+  assert.equal(await count(`SELECT count(*) FROM "RenderDepth" WHERE "imageId" = $1::uuid`, ownImage), 0);
   assert.equal(
     await count(`SELECT count(*) FROM "Render" WHERE id = $1::uuid`, shared.id),
     1,
