@@ -126,7 +126,19 @@ export function createLoaders(app: AppContext) {
     const served = new Set(rows.map((r) => r.modelId));
     return ids.map((id) => served.has(id));
   });
-  return { edit, face, project, render, depthComponents, job, jobsByEdit, childPage, childCount, rootByFace, modelServed };
+  return {
+    edit,
+    face,
+    project,
+    render,
+    depthComponents,
+    job,
+    jobsByEdit,
+    childPage,
+    childCount,
+    rootByFace,
+    modelServed,
+  };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -20,7 +20,6 @@ import type {
   FaceSummary,
   GenerativeModel,
   Job,
-  JobStatus,
   Page,
   ProgressTransport,
   ProjectDetail,
