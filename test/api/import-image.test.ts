@@ -15,12 +15,12 @@ import { createProject, errorCode, ok, snapshot, waitForJob } from './util.ts';
 import path from 'node:path';
 
 /**
- * Floors the shipped encoder must clear on these held-out faces (see docs/model/encoder.md for the
- * measured figures): a broken or untrained encoder (w_avg for every image) stays near 12 dB and
- * a mean IoU under 0.3.
+ * Floors the shipped encoder must clear on these held-out faces. Measured: 20.9 dB and a mean IoU
+ * of 0.65 on these four (19.0 dB and 0.59 over 500, docs/model/encoder.md); w_avg for every image,
+ * what a broken encoder gives, is 12.6 dB and 0.43.
  */
-const PSNR_FLOOR_DB = 15;
-const IOU_FLOOR = 0.45;
+const PSNR_FLOOR_DB = 17;
+const IOU_FLOOR = 0.55;
 const HELD_OUT = [0, 1, 2, 3].map((i) => sampleSeed(7, i));
 
 let app: TestApp;
