@@ -2,7 +2,7 @@
 // model's encoder), or from an official-format .npy latent (importFace), and export the target's
 // current latent as one (Edit.latentNpyBase64, downloaded as <face>.npy).
 import { html } from 'lit-html';
-import { ApiError, type FaceSummary } from '../api';
+import { ApiError, type EditPayload, type FaceSummary, type SsgClient } from '../api';
 import { clearBanner, jobText, setProgress, showBanner, showError } from '../banner';
 import { send } from '../bridge';
 import { placeOnCanvas } from '../canvas';
@@ -16,65 +16,56 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-async function importNpy(ev: Event): Promise<void> {
-  const input = ev.target as HTMLInputElement;
-  const file = input.files?.[0];
-  const project = get().project;
-  if (!file || !project) return;
-  if (!/\.npy$/i.test(file.name)) {
-    input.value = '';
-    return showBanner('Choose a .npy file (a latent exported from ssg-studio or the official code).');
-  }
-  const name = file.name.replace(/\.npy$/i, '') || `Imported ${project.faces.length + 1}`;
-  clearBanner();
-  set({ busy: true });
-  setProgress('Importing…', '');
-  try {
-    const c = client();
-    const latentBase64 = base64(new Uint8Array(await file.arrayBuffer()));
-    const payload = await c.importFace({ projectId: project.id, name, latentBase64 });
-    const render =
-      payload.job.render ?? (await c.waitForJob(payload.job.id, (job, via) => setProgress(jobText(job), via)));
-    const face: FaceSummary = { ...payload.face, head: { ...payload.edit, render } };
-    set((s) => ({
-      project: s.project && { ...s.project, faces: [...s.project.faces.filter((f) => f.id !== face.id), face] },
-      targetId: face.id,
-    }));
-    setProgress('Placing on canvas…');
-    await placeOnCanvas(face, payload.edit.id, render, []);
-    setProgress(null);
-    send({ type: 'notify', message: `Imported ${face.name}` });
-    await loadHistory();
-  } catch (err) {
-    setProgress(null);
-    // The server names its field (latentBase64); the designer chose a file.
-    const refused = err instanceof ApiError && err.kind === 'input';
-    const reason = refused ? err.message.replace(/^latentBase64 (is )?/, '') : '';
-    showError(refused ? new ApiError('input', `Couldn't import ${file.name}: ${reason}`, err.code) : err);
-  } finally {
-    input.value = '';
-    set({ busy: false });
-  }
+/** One way of making a face from a file the designer picks (both imports share the flow below). */
+interface FileImport {
+  /** The name of the new face: the file's, without its extension. */
+  extension: RegExp;
+  /** A message when the file is refused before anything is sent. */
+  check?: (file: File) => string | undefined;
+  upload: (c: SsgClient, projectId: string, name: string, base64: string) => Promise<EditPayload>;
+  /** The server's refusal worded for the designer (who chose a file, not a field); undefined: not a refusal. */
+  refusal: (err: ApiError) => string | undefined;
 }
 
-/** What the designer sees when the server refuses an image: the file's name and the reason. */
+const NPY_IMPORT: FileImport = {
+  extension: /\.npy$/i,
+  check: (file) =>
+    /\.npy$/i.test(file.name)
+      ? undefined
+      : 'Choose a .npy file (a latent exported from ssg-studio or the official code).',
+  upload: (c, projectId, name, latentBase64) => c.importFace({ projectId, name, latentBase64 }),
+  refusal: (err) => (err.kind === 'input' ? err.message.replace(/^latentBase64 (is )?/, '') : undefined),
+};
+
+/** The server's codes for an image it cannot use. */
 const IMAGE_CODES = new Set(['INVALID_IMAGE', 'UNSUPPORTED_IMAGE_FORMAT', 'UPLOAD_TOO_LARGE', 'MODEL_CANNOT_INVERT']);
 
-async function importImage(ev: Event): Promise<void> {
+/** The job inverts the picture (progress per encoder iteration), then renders the face it found. */
+const IMAGE_IMPORT: FileImport = {
+  extension: /\.[a-z0-9]+$/i,
+  upload: (c, projectId, name, imageBase64) => c.importImage({ projectId, name, imageBase64 }),
+  refusal: (err) => (err.kind === 'input' || IMAGE_CODES.has(err.code ?? '') ? err.message : undefined),
+};
+
+async function importFile(ev: Event, how: FileImport): Promise<void> {
   const input = ev.target as HTMLInputElement;
   const file = input.files?.[0];
   const project = get().project;
   if (!file || !project) return;
-  const name = file.name.replace(/\.[a-z0-9]+$/i, '') || `Image ${project.faces.length + 1}`;
+  const refusedEarly = how.check?.(file);
+  if (refusedEarly) {
+    input.value = '';
+    return showBanner(refusedEarly);
+  }
+  const name = file.name.replace(how.extension, '') || `Imported ${project.faces.length + 1}`;
   clearBanner();
   set({ busy: true });
   setProgress('Uploading…', '');
   try {
     const c = client();
-    const imageBase64 = base64(new Uint8Array(await file.arrayBuffer()));
-    const payload = await c.importImage({ projectId: project.id, name, imageBase64 });
-    // The job inverts the image (progress per encoder iteration), then renders the found face.
-    const render = await c.waitForJob(payload.job.id, (job, via) => setProgress(jobText(job), via));
+    const payload = await how.upload(c, project.id, name, base64(new Uint8Array(await file.arrayBuffer())));
+    const render =
+      payload.job.render ?? (await c.waitForJob(payload.job.id, (job, via) => setProgress(jobText(job), via)));
     const face: FaceSummary = { ...payload.face, head: { ...payload.edit, render } };
     set((s) => ({
       project: s.project && { ...s.project, faces: [...s.project.faces.filter((f) => f.id !== face.id), face] },
@@ -87,8 +78,12 @@ async function importImage(ev: Event): Promise<void> {
     await loadHistory();
   } catch (err) {
     setProgress(null);
-    const refused = err instanceof ApiError && (err.kind === 'input' || IMAGE_CODES.has(err.code ?? ''));
-    showError(refused ? new ApiError('input', `Couldn't import ${file.name}: ${err.message}`, err.code) : err);
+    const reason = err instanceof ApiError ? how.refusal(err) : undefined;
+    showError(
+      reason !== undefined
+        ? new ApiError('input', `Couldn't import ${file.name}: ${reason}`, (err as ApiError).code)
+        : err,
+    );
   } finally {
     input.value = '';
     set({ busy: false });
@@ -115,33 +110,27 @@ async function exportNpy(): Promise<void> {
   }
 }
 
-export function fileView() {
+function fileInput(id: string, label: string, accept: string, how: FileImport) {
   const { busy, project } = get();
+  return html`<label class="field">
+    <span class="label">${label}</span>
+    <input
+      id=${id}
+      class="input file"
+      type="file"
+      accept=${accept}
+      ?disabled=${busy || !project}
+      @change=${(ev: Event) => void importFile(ev, how)}
+    />
+  </label>`;
+}
+
+export function fileView() {
   const face = currentFace();
   return html`<div class="stack">
-    <label class="field">
-      <span class="label">Import a face from an image (PNG or JPEG)</span>
-      <input
-        id="import-image"
-        class="input file"
-        type="file"
-        accept="image/png,image/jpeg"
-        ?disabled=${busy || !project}
-        @change=${(ev: Event) => void importImage(ev)}
-      />
-    </label>
+    ${fileInput('import-image', 'Import a face from an image (PNG or JPEG)', 'image/png,image/jpeg', IMAGE_IMPORT)}
     <p class="hint">The centre square is used: frame the face like the model's faces. The server finds its codes.</p>
-    <label class="field">
-      <span class="label">Import a face from a latent (.npy)</span>
-      <input
-        id="import-npy"
-        class="input file"
-        type="file"
-        accept=".npy"
-        ?disabled=${busy || !project}
-        @change=${(ev: Event) => void importNpy(ev)}
-      />
-    </label>
+    ${fileInput('import-npy', 'Import a face from a latent (.npy)', '.npy', NPY_IMPORT)}
     <p class="hint">A W+ latent (float32 [1, n, D]) or a w ([1, D]), as the official code or Export writes it.</p>
     <div class="row">
       <button
