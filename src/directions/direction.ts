@@ -4,6 +4,7 @@ import { LatentError, checkLatent, selectedRows } from '../inference/latent.ts';
 import { readNpy } from '../inference/npy.ts';
 import { Rng } from '../inference/rng.ts';
 import type { ComponentPart, LatentLayout, ModelInfo } from '../inference/types.ts';
+import type { Dataset } from './fit.ts';
 
 export type DirectionSource = 'learned' | 'examples' | 'imported';
 
@@ -97,18 +98,25 @@ export function applyToAllRows(
   return out;
 }
 
-/** Reads a direction row (or rows) from the latent: the features a fit sees. */
-export function rowFeatures(
+/**
+ * The fit's data: per latent, its direction rows (the features a fit sees) and its label. Learning
+ * from samples and learning from a designer's marked faces both fit on this.
+ */
+export function rowDataset(
   layout: LatentLayout,
-  latent: Float32Array,
+  latents: readonly Float32Array[],
   rows: number[],
-  out: Float64Array,
-  off: number,
-) {
+  labels: ArrayLike<number>,
+): Dataset {
   const D = layout.dim;
-  rows.forEach((r, j) => {
-    for (let i = 0; i < D; i++) out[off + j * D + i] = latent[r * D + i];
+  const p = rows.length * D;
+  const d: Dataset = { x: new Float64Array(latents.length * p), y: Float64Array.from(labels), n: latents.length, p };
+  latents.forEach((latent, j) => {
+    rows.forEach((r, k) => {
+      for (let i = 0; i < D; i++) d.x[j * p + k * D + i] = latent[r * D + i];
+    });
   });
+  return d;
 }
 
 const SPREAD_SAMPLES = new WeakMap<object, Map<string, Promise<Float32Array>>>();

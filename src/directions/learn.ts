@@ -8,8 +8,8 @@ import { DEFAULT_TRUNCATION, broadcastW, truncate } from '../inference/latent.ts
 import { Rng } from '../inference/rng.ts';
 import type { RawOutputs } from '../inference/raw-outputs.ts';
 import type { ModelInfo } from '../inference/types.ts';
-import { type Direction, applyDirection, directionRows, rowFeatures, spreadAlong } from './direction.ts';
-import { type Dataset, accuracy, fitRidge, fitSvm, r2, split, subset, unit } from './fit.ts';
+import { type Direction, applyDirection, directionRows, rowDataset, spreadAlong } from './direction.ts';
+import { accuracy, fitRidge, fitSvm, r2, split, subset, unit } from './fit.ts';
 import {
   type MeasureName,
   type PartMeasures,
@@ -134,7 +134,6 @@ export async function learnDirections(rt: LearnRuntime, opts: LearnOptions = {})
   const minPresent = opts.minPresentFraction ?? 0.5;
   const minLocal = opts.minLocalEffect ?? 0.1;
   const info = rt.info;
-  const D = info.layout.dim;
 
   const t0 = performance.now();
   const latents = await sampleLatents(rt, n, seed, truncation, opts.mixing);
@@ -158,16 +157,12 @@ export async function learnDirections(rt: LearnRuntime, opts: LearnOptions = {})
       fits.push({ ...base, score: null, kept: false, reason: `part has pixels in only ${idx.length} of ${n} samples` });
       continue;
     }
-    const d: Dataset = {
-      x: new Float64Array(idx.length * rows.length * D),
-      y: new Float64Array(idx.length),
-      n: idx.length,
-      p: rows.length * D,
-    };
-    idx.forEach((i, j) => {
-      rowFeatures(info.layout, latents[i], rows, d.x, j * d.p);
-      d.y[j] = measured[i][component][measure];
-    });
+    const d = rowDataset(
+      info.layout,
+      idx.map((i) => latents[i]),
+      rows,
+      idx.map((i) => measured[i][component][measure]),
+    );
     const s = split(d.n, seed + component * 31 + measure.length);
     const test = subset(d, s.test);
     let w: Float64Array, score: number, method: string;

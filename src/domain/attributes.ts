@@ -10,10 +10,10 @@ import {
   DirectionError,
   applyDirection,
   directionRows,
-  rowFeatures,
+  rowDataset,
   spreadAlong,
 } from '../directions/direction.ts';
-import { type Dataset, accuracy, linearSvm, subset, unit } from '../directions/fit.ts';
+import { accuracy, linearSvm, subset, unit } from '../directions/fit.ts';
 import { ComponentPart, requirePart, resolveComponents } from './components.ts';
 import { editFace, type EditResult, type EditTarget, type LatentEdit } from './edit-template.ts';
 import type { EditSpec } from './edits.ts';
@@ -141,17 +141,12 @@ export async function learnAttribute(
   if (stranger) throw badInput(`face ${stranger.face.id} is not a face of project ${project.id}`, 'positiveFaceIds');
   const heads = await headLatents(app.prisma, all);
   const rows = directionRows(info, { component, part });
-  const D = info.layout.dim;
-  const d: Dataset = {
-    x: new Float64Array(all.length * rows.length * D),
-    y: new Float64Array(all.length),
-    n: all.length,
-    p: rows.length * D,
-  };
-  heads.forEach((h, i) => {
-    rowFeatures(info.layout, h.latent, rows, d.x, i * d.p);
-    d.y[i] = i < pos.length ? 1 : 0;
-  });
+  const d = rowDataset(
+    info.layout,
+    heads.map((h) => h.latent),
+    rows,
+    heads.map((_, i) => (i < pos.length ? 1 : 0)),
+  );
   const model = linearSvm(d, 1);
   const vector = unit(model.w);
   if (!vector.some((v) => v !== 0)) {
