@@ -7,18 +7,15 @@
 // Needs Chromium at /usr/bin/chromium (Debian package `chromium`); fails without it.
 import assert from 'node:assert/strict';
 import fs, { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { measureRender } from '../../src/directions/measures.ts';
 import { readNpy } from '../../src/inference/npy.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { PROJECT_ROOT, buildPlugin } from './helpers.ts';
+import { PROJECT_ROOT, startHarness, type Harness } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts', 'plugin');
@@ -27,36 +24,8 @@ const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-attr-ui-'));
 
 let app: TestApp;
 let browser: Browser;
-let harness: http.Server;
+let harness: Harness | undefined;
 let harnessUrl = '';
-
-async function startHarnessServer(): Promise<void> {
-  const { codeFile, uiFile } = buildPlugin();
-  const fake = await esbuild.build({
-    entryPoints: [path.join(PROJECT_ROOT, 'test', 'plugin', 'fake-figma.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    globalName: 'FakeFigmaLib',
-    platform: 'browser',
-    target: 'es2022',
-  });
-  const read = (f: string) => readFile(path.join(PROJECT_ROOT, 'test', 'plugin', f), 'utf8');
-  const files: Record<string, [string, string]> = {
-    '/harness.html': ['text/html', await read('harness.html')],
-    '/figma-theme.css': ['text/css', await read('figma-theme.css')],
-    '/code.js': ['text/javascript', await readFile(codeFile, 'utf8')],
-    '/ui.html': ['text/html', await readFile(uiFile, 'utf8')],
-    '/fake-figma.js': ['text/javascript', fake.outputFiles[0].text],
-  };
-  harness = http.createServer((req, res) => {
-    const file = files[new URL(req.url ?? '/', 'http://x').pathname];
-    if (!file) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': `${file[0]}; charset=utf-8`, 'cache-control': 'no-store' }).end(file[1]);
-  });
-  await new Promise<void>((resolve) => harness.listen(0, '127.0.0.1', resolve));
-  harnessUrl = `http://127.0.0.1:${(harness.address() as AddressInfo).port}`;
-}
 
 async function gqlData<T = any>(query: string, variables?: Record<string, unknown>): Promise<T> {
   const r = await app.gql<T>(query, variables);
@@ -70,7 +39,8 @@ describe('plugin attribute sliders against a real server', { timeout: 600_000 },
       existsSync(CHROMIUM),
       `Chromium is missing at ${CHROMIUM}: apt-get install -y chromium or set CHROMIUM_PATH`,
     );
-    await startHarnessServer();
+    harness = await startHarness();
+    harnessUrl = harness.url;
     // The shipped trained model with its committed directions.json: attributes out of the box.
     app = await startTestApp({ modelsDir, builtinModelsDir: path.join(PROJECT_ROOT, 'models'), demoModel: false });
     browser = await chromium.launch({
@@ -82,7 +52,7 @@ describe('plugin attribute sliders against a real server', { timeout: 600_000 },
 
   after(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (harness ? harness.close(() => resolve()) : resolve()));
+    await harness?.close();
     await app?.close();
     fs.rmSync(modelsDir, { recursive: true, force: true });
   });

@@ -2,10 +2,12 @@
 // and makes small PNGs.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 import { PNG } from 'pngjs';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -81,5 +83,46 @@ export async function webSocketRefusingProxy(target: string): Promise<{ url: str
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+export interface Harness {
+  /** e.g. http://127.0.0.1:PORT; the page is `${url}/harness.html?theme=light|dark`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves what the browser tests load: test/plugin/harness.html, which runs the built dist/code.js
+ * on the fake figma (fake-figma.ts) and the built UI in a sandboxed iframe, with Figma's theme.
+ */
+export async function startHarness(): Promise<Harness> {
+  const { codeFile, uiFile } = buildPlugin();
+  const fake = await esbuild.build({
+    entryPoints: [path.join(PROJECT_ROOT, 'test', 'plugin', 'fake-figma.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    globalName: 'FakeFigmaLib',
+    platform: 'browser',
+    target: 'es2022',
+  });
+  const read = (f: string) => readFile(f, 'utf8');
+  const files: Record<string, [string, string]> = {
+    '/harness.html': ['text/html', await read(path.join(PROJECT_ROOT, 'test', 'plugin', 'harness.html'))],
+    '/figma-theme.css': ['text/css', await read(path.join(PROJECT_ROOT, 'test', 'plugin', 'figma-theme.css'))],
+    '/code.js': ['text/javascript', await read(codeFile)],
+    '/ui.html': ['text/html', await read(uiFile)],
+    '/fake-figma.js': ['text/javascript', fake.outputFiles[0]!.text],
+  };
+  const server = http.createServer((req, res) => {
+    const file = files[new URL(req.url ?? '/', 'http://x').pathname];
+    if (!file) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': `${file[0]}; charset=utf-8`, 'cache-control': 'no-store' }).end(file[1]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -9,17 +9,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as esbuild from 'esbuild';
 import { PNG } from 'pngjs';
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { renderSample } from '../../src/dataset/render-sample.ts';
 import { sampleSeed } from '../../src/dataset/seeded-random.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { PROJECT_ROOT, buildPlugin } from './helpers.ts';
+import { PROJECT_ROOT, startHarness, type Harness } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts', 'plugin');
@@ -29,36 +26,8 @@ const RENDER_TIMEOUT = 90_000;
 
 let app: TestApp;
 let browser: Browser;
-let harness: http.Server;
+let harness: Harness | undefined;
 let harnessUrl = '';
-
-async function startHarnessServer(): Promise<void> {
-  const { codeFile, uiFile } = buildPlugin();
-  const fake = await esbuild.build({
-    entryPoints: [path.join(PROJECT_ROOT, 'test', 'plugin', 'fake-figma.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    globalName: 'FakeFigmaLib',
-    platform: 'browser',
-    target: 'es2022',
-  });
-  const read = (f: string) => readFile(f, 'utf8');
-  const files: Record<string, [string, string]> = {
-    '/harness.html': ['text/html', await read(path.join(PROJECT_ROOT, 'test', 'plugin', 'harness.html'))],
-    '/figma-theme.css': ['text/css', await read(path.join(PROJECT_ROOT, 'test', 'plugin', 'figma-theme.css'))],
-    '/code.js': ['text/javascript', await read(codeFile)],
-    '/ui.html': ['text/html', await read(uiFile)],
-    '/fake-figma.js': ['text/javascript', fake.outputFiles[0].text],
-  };
-  harness = http.createServer((req, res) => {
-    const file = files[new URL(req.url ?? '/', 'http://x').pathname];
-    if (!file) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': `${file[0]}; charset=utf-8`, 'cache-control': 'no-store' }).end(file[1]);
-  });
-  await new Promise<void>((resolve) => harness.listen(0, '127.0.0.1', resolve));
-  harnessUrl = `http://127.0.0.1:${(harness.address() as AddressInfo).port}`;
-}
 
 /** The plugin, already connected (settings in clientStorage), with the GraphQL operations it sends. */
 async function openPlugin(theme: 'light' | 'dark' = 'light') {
@@ -174,7 +143,8 @@ let trainedModelId = '';
 describe('figma plugin edit tools against a real server', { timeout: 600_000 }, () => {
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`);
-    await startHarnessServer();
+    harness = await startHarness();
+    harnessUrl = harness.url;
     // The demo model for the tools, and the shipped trained model with its encoder for importImage.
     app = await startTestApp({ builtinModelsDir: path.join(PROJECT_ROOT, 'models') });
     browser = await chromium.launch({
@@ -211,7 +181,7 @@ describe('figma plugin edit tools against a real server', { timeout: 600_000 }, 
 
   after(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (harness ? harness.close(() => resolve()) : resolve()));
+    await harness?.close();
     await app?.close();
   });
 

@@ -8,16 +8,13 @@
 // Needs Chromium at /usr/bin/chromium (Debian package `chromium`); fails without it.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { freePort } from '../../src/db/database.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { PROJECT_ROOT, buildPlugin, webSocketRefusingProxy } from './helpers.ts';
+import { PROJECT_ROOT, startHarness, type Harness, webSocketRefusingProxy } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts', 'plugin');
@@ -27,38 +24,8 @@ const RENDER_TIMEOUT = 90_000;
 
 let app: TestApp;
 let browser: Browser;
-let harness: http.Server;
+let harness: Harness | undefined;
 let harnessUrl = '';
-
-async function startHarnessServer(): Promise<void> {
-  const { codeFile, uiFile } = buildPlugin();
-  const fake = await esbuild.build({
-    entryPoints: [path.join(PROJECT_ROOT, 'test', 'plugin', 'fake-figma.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    globalName: 'FakeFigmaLib',
-    platform: 'browser',
-    target: 'es2022',
-  });
-  const files: Record<string, [string, string | Uint8Array]> = {
-    '/harness.html': ['text/html', await readFile(path.join(PROJECT_ROOT, 'test', 'plugin', 'harness.html'), 'utf8')],
-    '/figma-theme.css': [
-      'text/css',
-      await readFile(path.join(PROJECT_ROOT, 'test', 'plugin', 'figma-theme.css'), 'utf8'),
-    ],
-    '/code.js': ['text/javascript', await readFile(codeFile, 'utf8')],
-    '/ui.html': ['text/html', await readFile(uiFile, 'utf8')],
-    '/fake-figma.js': ['text/javascript', fake.outputFiles[0].text],
-  };
-  harness = http.createServer((req, res) => {
-    const file = files[new URL(req.url ?? '/', 'http://x').pathname];
-    if (!file) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': `${file[0]}; charset=utf-8`, 'cache-control': 'no-store' }).end(file[1]);
-  });
-  await new Promise<void>((resolve) => harness.listen(0, '127.0.0.1', resolve));
-  harnessUrl = `http://127.0.0.1:${(harness.address() as AddressInfo).port}`;
-}
 
 async function openPlugin(opts: { theme?: 'light' | 'dark'; clientStorage?: Record<string, unknown> } = {}) {
   const page = await browser.newPage({ viewport: { width: 420, height: 640 }, deviceScaleFactor: 2 });
@@ -149,7 +116,8 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
       existsSync(CHROMIUM),
       `Chromium is missing at ${CHROMIUM}: install Debian's "chromium" package (apt-get install -y chromium) or set CHROMIUM_PATH`,
     );
-    await startHarnessServer();
+    harness = await startHarness();
+    harnessUrl = harness.url;
     app = await startTestApp();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -160,7 +128,7 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
 
   after(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (harness ? harness.close(() => resolve()) : resolve()));
+    await harness?.close();
     await app?.close();
   });
 
