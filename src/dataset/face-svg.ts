@@ -2,6 +2,9 @@
 // (every feature drawn flat in its class's code colour, so the topmost part drawn at a pixel is
 // the label there).
 import { faceToSvgString, generate, svgs } from 'facesjs';
+
+/** facesjs's parameter object (its type is not exported from the package root). */
+export type FaceConfig = ReturnType<typeof generate>;
 import { FEATURE_CLASS } from './classes.ts';
 import { mulberry32, withRandom } from './seeded-random.ts';
 
@@ -33,6 +36,13 @@ export interface FaceSample {
   gender: 'male' | 'female';
 }
 
+/** Everything a face is drawn from: facesjs's parameter object and the dataset's own background. */
+export interface FaceParams {
+  face: FaceConfig;
+  background: string;
+  gender: 'male' | 'female';
+}
+
 function hex(rand: () => number, lo: number, hi: number): string {
   const c = () =>
     Math.round(lo + rand() * (hi - lo))
@@ -41,9 +51,8 @@ function hex(rand: () => number, lo: number, hi: number): string {
   return `#${c()}${c()}${c()}`;
 }
 
-/** Draws the face of one sample seed. */
-export function drawFace(seed: number): FaceSample {
-  tagFeatures();
+/** The parameters of one sample seed (the random draws are those the dataset has always made). */
+export function sampleFace(seed: number): FaceParams {
   const rand = mulberry32(seed);
   return withRandom(rand, () => {
     const gender = rand() < 0.5 ? 'female' : 'male';
@@ -51,11 +60,63 @@ export function drawFace(seed: number): FaceSample {
     const teamColors = [hex(rand, 20, 235), hex(rand, 20, 235), hex(rand, 20, 235)];
     const background = hex(rand, 120, 245);
     const face = generate({ teamColors }, { gender });
-    const svg = faceToSvgString(face)
-      .replace('viewBox="0 0 400 600"', `viewBox="${CROP_VIEWBOX}"`)
-      .replace(' preserveAspectRatio="xMinYMin meet"', '');
-    return { imageSvg: svg, labelSvg: labelSvg(svg), background, gender };
+    return { face, background, gender };
   });
+}
+
+/** facesjs's SVG of a parameter object, cropped square (facesjs draws it without randomness). */
+export function faceSvg(face: FaceConfig): string {
+  tagFeatures();
+  return faceToSvgString(structuredClone(face))
+    .replace('viewBox="0 0 400 600"', `viewBox="${CROP_VIEWBOX}"`)
+    .replace(' preserveAspectRatio="xMinYMin meet"', '');
+}
+
+export function drawParams(p: FaceParams): FaceSample {
+  const svg = faceSvg(p.face);
+  return { imageSvg: svg, labelSvg: labelSvg(svg), background: p.background, gender: p.gender };
+}
+
+/** Draws the face of one sample seed. */
+export function drawFace(seed: number): FaceSample {
+  return drawParams(sampleFace(seed));
+}
+
+interface FeatureGroup {
+  feature: string;
+  text: string;
+}
+
+function splitGroups(svg: string): { head: string; groups: FeatureGroup[]; tail: string } {
+  const starts = [...svg.matchAll(GROUP_START)];
+  if (starts.length === 0) throw new Error('facesjs output has no tagged feature groups');
+  const end = svg.lastIndexOf('</svg>');
+  const groups = starts.map((m, i) => ({
+    feature: m[2],
+    text: svg.slice(m.index, i + 1 < starts.length ? starts[i + 1].index : end),
+  }));
+  return { head: svg.slice(0, starts[0].index), groups, tail: svg.slice(end) };
+}
+
+/**
+ * `mixed`'s drawing, with the groups of every feature not in `own` replaced by the same feature's
+ * groups (in order) from `base`, where `base` draws them.
+ */
+export function spliceFeatures(mixed: string, base: string, own: string[]): string {
+  const m = splitGroups(mixed);
+  const b = splitGroups(base);
+  const fromBase = new Map<string, string[]>();
+  for (const g of b.groups) fromBase.set(g.feature, [...(fromBase.get(g.feature) ?? []), g.text]);
+  const used = new Map<string, number>();
+  const body = m.groups.map((g) => {
+    if (own.includes(g.feature)) return g.text;
+    const n = used.get(g.feature) ?? 0;
+    used.set(g.feature, n + 1);
+    // A feature facesjs draws only because of the swapped part (a hat that changes how hair is
+    // drawn) has no twin in A's drawing: keep facesjs's own drawing of it.
+    return fromBase.get(g.feature)?.[n] ?? g.text;
+  });
+  return m.head + body.join('') + m.tail;
 }
 
 const GROUP_START = /<g([^>]*)>\n<!--ssg-feature:(\w+)-->/g;

@@ -1,5 +1,6 @@
 // A dataset directory on disk: images/NNNNNN.png (RGB), labels/NNNNNN.png (8-bit grey, value =
-// class index), dataset.json (how it was made), contact-sheet.png.
+// class index), params/NNNNNN.json (the facesjs parameters each face was drawn from), dataset.json
+// (how it was made), contact-sheet.png, and optionally composites/ (exact part swaps, make-composites).
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
@@ -9,6 +10,10 @@ export const DATASET_FORMAT = 'ssg-dataset/1';
 
 export function sampleName(index: number): string {
   return String(index).padStart(6, '0') + '.png';
+}
+
+export function paramsName(index: number): string {
+  return String(index).padStart(6, '0') + '.json';
 }
 
 export function encodePng(width: number, height: number, data: Uint8Array, channels: 1 | 3): Buffer {

@@ -36,6 +36,7 @@ export async function makeDataset(o: MakeDatasetOptions): Promise<DatasetSummary
     throw new DatasetError(`${o.outDir} already holds a dataset (dataset.json); choose another --out`);
   fs.mkdirSync(path.join(o.outDir, 'images'), { recursive: true });
   fs.mkdirSync(path.join(o.outDir, 'labels'), { recursive: true });
+  fs.mkdirSync(path.join(o.outDir, 'params'), { recursive: true });
 
   const started = Date.now();
   const threads = Math.max(1, Math.min(o.threads ?? os.availableParallelism(), Math.ceil(o.count / BATCH)));
@@ -110,7 +111,11 @@ export async function makeDataset(o: MakeDatasetOptions): Promise<DatasetSummary
     },
     count: o.count,
     size: o.size,
-    files: { images: 'images/NNNNNN.png (RGB)', labels: 'labels/NNNNNN.png (grey, value = class index)' },
+    files: {
+      images: 'images/NNNNNN.png (RGB)',
+      labels: 'labels/NNNNNN.png (grey, value = class index)',
+      params: 'params/NNNNNN.json (facesjs parameters, background colour and gender the face was drawn from)',
+    },
     classes: CARTOON_CLASSES.map((c, k) => ({
       ...c,
       pixelShare: pixelsPerClass[k] / totalPixels,

@@ -1,6 +1,7 @@
 // Rasterises one sample: the picture over its background, and the per-pixel class labels.
 import { Resvg } from '@resvg/resvg-js';
-import { drawFace } from './face-svg.ts';
+import { drawFace, drawParams, labelSvg, spliceFeatures, type FaceParams, type FaceSample } from './face-svg.ts';
+import { copiedPaths, copyParams, truthOf, type SwapPart } from './swap-truth.ts';
 
 export interface RenderedSample {
   size: number;
@@ -12,7 +13,38 @@ export interface RenderedSample {
 }
 
 export function renderSample(seed: number, size: number): RenderedSample {
-  const face = drawFace(seed);
+  return rasterise(drawFace(seed), size);
+}
+
+export function renderParams(p: FaceParams, size: number): RenderedSample {
+  return rasterise(drawParams(p), size);
+}
+
+/**
+ * The exact composite "A with B's `component`" (its shape, texture or both), drawn as the dataset
+ * draws faces: A's parameters with B's values for the part, and every group that is not the part's
+ * own taken from A's drawing (see swap-truth.ts).
+ */
+export function compositeParams(a: FaceParams, b: FaceParams, component: string, part: SwapPart): FaceSample {
+  const truth = truthOf(component);
+  const mixed = copyParams(a, b, copiedPaths(truth, part));
+  const drawnA = drawParams(a);
+  const drawnMixed = drawParams(mixed);
+  const svg = spliceFeatures(drawnMixed.imageSvg, drawnA.imageSvg, truth.features);
+  return { imageSvg: svg, labelSvg: labelSvg(svg), background: mixed.background, gender: a.gender };
+}
+
+export function renderComposite(
+  a: FaceParams,
+  b: FaceParams,
+  component: string,
+  part: SwapPart,
+  size: number,
+): RenderedSample {
+  return rasterise(compositeParams(a, b, component, part), size);
+}
+
+export function rasterise(face: FaceSample, size: number): RenderedSample {
   const fitTo = { mode: 'width' as const, value: size };
   const image = new Resvg(face.imageSvg, { fitTo, background: face.background }).render();
   // No anti-aliasing for labels: every pixel is exactly one class's code colour or empty.

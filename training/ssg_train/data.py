@@ -76,3 +76,33 @@ def load_images(folder: str, size: int, limit: Optional[int] = None) -> torch.Te
 
 def to_float(images_u8: torch.Tensor) -> torch.Tensor:
     return images_u8.float() / 127.5 - 1.0
+
+
+def load_composites(data_dir: str, size: int, seg_dim: int, classes: List[str]):
+    """The exact part swaps of `ssg make-composites`: images [M, 3, S, S] and labels [M, S, S] uint8,
+    and per composite the faces a and b it mixes, the class index and the part (0 shape, 1 texture,
+    2 both). None when the dataset has no composites."""
+    doc_file = os.path.join(data_dir, 'composites.json')
+    if not os.path.isfile(doc_file):
+        return None
+    doc = json.load(open(doc_file))
+    entries = doc['entries']
+    n = len(entries)
+    images = np.zeros((n, size, size, 3), np.uint8)
+    labels = np.zeros((n, size, size), np.uint8)
+    root = os.path.join(data_dir, 'composites')
+    for i, e in enumerate(entries):
+        name = f"{e['index']:06d}.png"
+        images[i] = _load_rgb(os.path.join(root, 'images', name), size)
+        lab = Image.open(os.path.join(root, 'labels', name))
+        if lab.size != (size, size):
+            lab = lab.resize((size, size), Image.NEAREST)
+        labels[i] = np.asarray(lab, dtype=np.uint8)
+    part_code = {'shape': 0, 'texture': 1, 'both': 2}
+    meta = {
+        'a': torch.tensor([e['a'] for e in entries]),
+        'b': torch.tensor([e['b'] for e in entries]),
+        'component': torch.tensor([classes.index(e['component']) for e in entries]),
+        'part': torch.tensor([part_code[e['part']] for e in entries]),
+    }
+    return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels), meta

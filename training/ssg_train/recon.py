@@ -8,40 +8,39 @@ import os
 from typing import Dict, Optional
 
 import torch
-import torch.nn.functional as F
 
 from . import checkpoint as ckpt
+from . import losses as L
 from .config import PRESETS, ModelConfig
-from .data import load_labelled, to_float
+from .data import load_composites, load_labelled, to_float
 from .generator import Generator
 from .loop import TrainLoop
 from .sheets import grid, image_and_mask_rows, image_u8, mask_u8
 
-LOSS_WEIGHTS = {'l1': 1.0, 'l1_half': 0.5, 'seg': 0.2, 'coarse': 0.2, 'mask': 1.0, 'code': 1e-3}
+# `comp_*`: the same losses on exact part swaps (A's code with B's rows of one component).
+LOSS_WEIGHTS = {'l1': 1.0, 'l1_half': 0.5, 'grad': 0.5, 'seg': 0.2, 'coarse': 0.2, 'mask': 1.0, 'code': 1e-3,
+                'comp_l1': 1.0, 'comp_l1_half': 0.5, 'comp_grad': 0.5, 'comp_seg': 0.2, 'comp_coarse': 0.2,
+                'comp_mask': 0.5}
 EMA_HALF_LIFE_IMAGES = 2_000
+# A composite's pixels that differ from face A are what the swapped rows must draw: weigh them up.
+CHANGED_PIXEL_EMPHASIS = 4.0
 
 
-def coarse_target(labels: torch.Tensor, seg_dim: int, side: int) -> torch.Tensor:
-    """Class shares per coarse cell, [B, K, S, S]."""
-    one_hot = F.one_hot(labels.long(), seg_dim).permute(0, 3, 1, 2).float()
-    return F.adaptive_avg_pool2d(one_hot, side)
+def swap_rows(c: ModelConfig, component: torch.Tensor, part: torch.Tensor) -> torch.Tensor:
+    """[B, n_latent] bool: the W+ rows a swap of `component` (class index) and `part` (0 shape,
+    1 texture, 2 both) takes from face B."""
+    rows = torch.zeros(component.shape[0], c.n_latent, dtype=torch.bool)
+    shape_row = c.base_layers + 2 * component
+    b = torch.arange(component.shape[0])
+    take_shape = part != 1
+    take_texture = part != 0
+    rows[b[take_shape], shape_row[take_shape]] = True
+    rows[b[take_texture], shape_row[take_texture] + 1] = True
+    return rows
 
 
-def losses(c: ModelConfig, out: Dict[str, torch.Tensor], images: torch.Tensor, labels: torch.Tensor,
-           codes: torch.Tensor) -> Dict[str, torch.Tensor]:
-    img = out['image'].float()
-    seg = out['segmentation'].float()
-    target_coarse = coarse_target(labels, c.seg_dim, c.coarse_size)
-    m = out['mask'].float()
-    return {
-        'l1': (img - images).abs().mean(),
-        'l1_half': (F.avg_pool2d(img, 2) - F.avg_pool2d(images, 2)).abs().mean(),
-        'seg': F.cross_entropy(seg, labels.long()),
-        'coarse': -(target_coarse * torch.log(m + 1e-6)).sum(1).mean(),
-        # seed A.2: downsampled output segmentation against the coarse mask
-        'mask': (F.adaptive_avg_pool2d(F.softmax(seg, 1), c.coarse_size) - m).pow(2).sum(1).mean(),
-        'code': codes.pow(2).mean(),
-    }
+def pixel_shares(labels: torch.Tensor, seg_dim: int) -> torch.Tensor:
+    return torch.bincount(labels.flatten().long(), minlength=seg_dim).float() / labels.numel()
 
 
 class ReconTrainer:
@@ -61,32 +60,47 @@ class ReconTrainer:
         self.sampler = torch.Generator().manual_seed(seed + 1)
         self.step = 0
         self.images_seen = 0
+        self.class_w = torch.ones(cfg.seg_dim)
 
-    def ema_update(self, batch: int) -> None:
-        decay = 0.5 ** (batch / EMA_HALF_LIFE_IMAGES)
-        with torch.no_grad():
-            for pe, p in zip(self.g_ema.parameters(), self.g.parameters()):
-                pe.lerp_(p, 1 - decay)
-            for be, b in zip(self.g_ema.buffers(), self.g.buffers()):
-                be.copy_(b)
-
-    def train_step(self, images_u8: torch.Tensor, labels: torch.Tensor, batch: int, bf16: bool = False) -> Dict[str, float]:
+    def train_step(self, images_u8: torch.Tensor, labels: torch.Tensor, batch: int, bf16: bool = False,
+                   composites=None, comp_batch: int = 0) -> Dict[str, float]:
+        c = self.cfg
         idx = torch.randint(0, images_u8.shape[0], (batch,), generator=self.sampler)
         images = to_float(images_u8[idx])
         lab = labels[idx]
-        codes = self.codes(idx)
+        wplus = self.g.broadcast(self.codes(idx))
+        targets, target_labels, emphasis = [images], [lab], [torch.ones(lab.shape)]
+        if composites is not None and comp_batch > 0:
+            cimg_u8, clab, meta = composites
+            j = torch.randint(0, cimg_u8.shape[0], (comp_batch,), generator=self.sampler)
+            a, b = meta['a'][j], meta['b'][j]
+            rows = swap_rows(c, meta['component'][j], meta['part'][j])
+            mixed = torch.where(rows[:, :, None], self.g.broadcast(self.codes(b)), self.g.broadcast(self.codes(a)))
+            wplus = torch.cat([wplus, mixed])
+            cimg = to_float(cimg_u8[j])
+            changed = (cimg - to_float(images_u8[a])).abs().amax(1) > 0.1
+            targets.append(cimg)
+            target_labels.append(clab[j])
+            emphasis.append(1.0 + (CHANGED_PIXEL_EMPHASIS - 1.0) * changed.float())
         with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
-            out = self.g(self.g.broadcast(codes))
-        parts = losses(self.cfg, out, images, lab, codes)
+            out = self.g(wplus)
+        n = batch
+        parts = L.image_and_mask_losses({k: v[:n] for k, v in out.items()}, images, lab, c.seg_dim,
+                                        c.coarse_size, self.class_w)
+        parts['code'] = self.codes(idx).pow(2).mean()
+        if len(targets) > 1:
+            comp = L.image_and_mask_losses({k: v[n:] for k, v in out.items()}, targets[1], target_labels[1],
+                                           c.seg_dim, c.coarse_size, self.class_w, emphasis[1])
+            parts |= {f'comp_{k}': v for k, v in comp.items()}
         total = sum(LOSS_WEIGHTS[k] * v for k, v in parts.items())
         self.opt.zero_grad(set_to_none=True)
         self.code_opt.zero_grad(set_to_none=True)
         total.backward()
         self.opt.step()
         self.code_opt.step()
-        self.ema_update(batch)
+        L.ema_update(self.g_ema, self.g, 0.5 ** ((batch + comp_batch) / EMA_HALF_LIFE_IMAGES))
         self.step += 1
-        self.images_seen += batch
+        self.images_seen += batch + comp_batch
         return {k: float(v) for k, v in parts.items()} | {'total': float(total)}
 
     def state(self, args: dict) -> dict:
@@ -153,12 +167,19 @@ def run(o) -> None:
     tr = ReconTrainer(cfg, images_u8.shape[0], lr=o.lr, code_lr=o.code_lr, seed=o.seed)
     if ck is not None:
         tr.load(ck)
+    tr.class_w = L.class_weights(pixel_shares(labels, cfg.seg_dim))
+    composites = load_composites(o.data, cfg.size, cfg.seg_dim, cfg.class_names)
+    comp_batch = o.batch if composites is not None and not getattr(o, 'no_composites', False) else 0
+    if composites is not None:
+        keep = (composites[2]['a'] < images_u8.shape[0]) & (composites[2]['b'] < images_u8.shape[0])
+        composites = (composites[0][keep], composites[1][keep], {k: v[keep] for k, v in composites[2].items()})
+        print(f'{int(keep.sum())} exact part swaps join each step ({comp_batch} a step)', flush=True)
     args = cfg.as_args() | {'batch': o.batch, 'lr': o.lr, 'code_lr': o.code_lr, 'dataset': os.path.abspath(o.data),
                             'dataset_count': int(images_u8.shape[0]), 'training': 'reconstruction (GLO)'}
     loop = TrainLoop(o.out, o.kimg, o.log_every, o.sheet_every, o.ckpt_every)
     print(f'training {o.preset if not o.resume else "resumed"} by reconstruction on {images_u8.shape[0]} images of '
           f'{cfg.size} px, batch {o.batch}, to {o.kimg} kimg (at {tr.images_seen / 1000:.2f} kimg)', flush=True)
     loop.run(lambda: tr.images_seen,
-             lambda: tr.train_step(images_u8, labels, o.batch, o.bf16),
+             lambda: tr.train_step(images_u8, labels, o.batch, o.bf16, composites, comp_batch),
              lambda: ckpt.save_atomic(tr.state(args), os.path.join(o.out, 'latest.pt')),
              lambda path: sample_sheet(tr, images_u8, labels, path))
