@@ -16,6 +16,7 @@ from typing import Dict, Optional
 import torch
 import torch.nn.functional as F
 
+from .losses import ema_update
 from . import checkpoint as ckpt
 from .config import PRESETS, ModelConfig
 from .data import load_images, load_labelled, to_float
@@ -100,12 +101,7 @@ class GanTrainer:
         self.g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
         self.g_opt.step()
-        decay = 0.5 ** (batch / EMA_HALF_LIFE_IMAGES)
-        with torch.no_grad():
-            for pe, p in zip(self.g_ema.parameters(), self.g.parameters()):
-                pe.lerp_(p, 1 - decay)
-            for be, b in zip(self.g_ema.buffers(), self.g.buffers()):
-                be.copy_(b)
+        ema_update(self.g_ema, self.g, 0.5 ** (batch / EMA_HALF_LIFE_IMAGES))
         self.step += 1
         self.images_seen += batch
         return parts | {'g': float(g_adv), 'g_total': float(g_loss)}

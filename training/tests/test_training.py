@@ -8,7 +8,8 @@ from ssg_train import checkpoint as ckpt
 from ssg_train import export
 from ssg_train.gan import GanTrainer
 from ssg_train.generator import Generator
-from ssg_train.recon import ReconTrainer
+from ssg_train import losses as L
+from ssg_train.recon import ReconTrainer, swap_rows
 
 from .helpers import fixed_batch, tiny_config
 
@@ -47,6 +48,39 @@ class Reconstruction(unittest.TestCase):
         for (n, pa), pb in zip(a.g.named_parameters(), b.g.parameters()):
             self.assertTrue(torch.equal(pa, pb), n)
         self.assertTrue(torch.equal(a.codes.weight, b.codes.weight))
+
+
+class Composites(unittest.TestCase):
+    def test_swap_rows_are_the_parts_rows(self):
+        c = tiny_config()
+        hair = 7
+        rows = swap_rows(c, torch.tensor([hair, hair, hair, 0]), torch.tensor([0, 1, 2, 2]))
+        shape_row = c.base_layers + 2 * hair
+        self.assertEqual(rows[0].nonzero().flatten().tolist(), [shape_row])
+        self.assertEqual(rows[1].nonzero().flatten().tolist(), [shape_row + 1])
+        self.assertEqual(rows[2].nonzero().flatten().tolist(), [shape_row, shape_row + 1])
+        self.assertEqual(rows[3].nonzero().flatten().tolist(), [c.base_layers, c.base_layers + 1])
+
+    def test_composite_loss_falls_and_teaches_the_swapped_rows(self):
+        torch.set_num_threads(1)
+        images, labels = fixed_batch(8)
+        # "A with B's class-k part" = here simply B's picture: the mixed code must learn to draw it.
+        meta = {'a': torch.arange(8), 'b': (torch.arange(8) + 1) % 8,
+                'component': torch.tensor([1 + i % 12 for i in range(8)]), 'part': torch.full((8,), 2)}
+        comps = (images[meta['b']], labels[meta['b']], meta)
+        tr = ReconTrainer(tiny_config(), 8, seed=4)
+        first = tr.train_step(images, labels, 4, composites=comps, comp_batch=4)
+        self.assertIn('comp_l1', first)
+        for _ in range(60):
+            last = tr.train_step(images, labels, 4, composites=comps, comp_batch=4)
+        self.assertLess(last['comp_l1'], first['comp_l1'])
+        self.assertEqual(tr.images_seen, 61 * 8)
+
+    def test_class_weights_count_small_parts(self):
+        share = torch.tensor([0.5, 0.2, 0.01, 0.29])
+        w = L.class_weights(share)
+        self.assertGreater(float(w[2]), 3 * float(w[0]))
+        self.assertAlmostEqual(float((w * share).sum()), 1.0, places=5)
 
 
 class Adversarial(unittest.TestCase):
