@@ -133,7 +133,7 @@ class ReconTrainer:
 
 
 @torch.no_grad()
-def sample_sheet(tr: ReconTrainer, images_u8, labels, path: str, n: int = 8) -> None:
+def sample_sheet(tr: ReconTrainer, images_u8, labels, path: str, n: int = 8, composites=None) -> None:
     g = tr.g_ema
     idx = torch.arange(n)
     rec = g(g.broadcast(tr.codes.weight[idx]))
@@ -147,6 +147,16 @@ def sample_sheet(tr: ReconTrainer, images_u8, labels, path: str, n: int = 8) -> 
     gen = torch.Generator().manual_seed(7)
     w = mu + 0.8 * torch.randn(n, codes.shape[1], generator=gen) @ L.T
     rows += image_and_mask_rows(g(g.broadcast(w)))
+    if composites is not None:
+        # Exact part swaps (one per component, the first of each) beside the model's row swap.
+        cimg_u8, _, meta = composites
+        first = [int((meta['component'] == k).nonzero()[0]) for k in range(tr.cfg.seg_dim)
+                 if bool((meta['component'] == k).any())][:n]
+        j = torch.tensor(first)
+        mixed = torch.where(swap_rows(tr.cfg, meta['component'][j], meta['part'][j])[:, :, None],
+                            g.broadcast(tr.codes.weight[meta['b'][j]]), g.broadcast(tr.codes.weight[meta['a'][j]]))
+        rows.append([image_u8(x) for x in to_float(cimg_u8[j])])
+        rows.append([image_u8(x) for x in g(mixed)['image']])
     grid(rows, scale=2).save(path)
 
 
@@ -182,4 +192,4 @@ def run(o) -> None:
     loop.run(lambda: tr.images_seen,
              lambda: tr.train_step(images_u8, labels, o.batch, o.bf16, composites, comp_batch),
              lambda: ckpt.save_atomic(tr.state(args), os.path.join(o.out, 'latest.pt')),
-             lambda path: sample_sheet(tr, images_u8, labels, path))
+             lambda path: sample_sheet(tr, images_u8, labels, path, composites=composites))
