@@ -19,10 +19,11 @@ function componentWords(p: Params): string {
   return `${listWords(names)}${part}`;
 }
 
-/** A number as a person writes it: 0.3, 0.5, 812 (no float noise such as 0.30000001). */
+/** A number as a person writes it: 0.3, 0.5, 812, 702965380 (integers exact, no float noise such as 0.30000001). */
 function num(v: unknown): string {
   const n = Number(v);
-  return Number.isFinite(n) ? String(Number(n.toPrecision(6))) : String(v);
+  if (!Number.isFinite(n)) return String(v);
+  return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(6)));
 }
 
 /** The face ids an edit's description names (the swap source, the blend partner). */

@@ -237,6 +237,12 @@ describe('describeEdit', () => {
       'blend 0.3 toward Ada: hair',
     );
     assert.equal(describeEdit('IMPORT', { bytes: 100 }), 'imported');
+    // Seeds are shown exactly, however large (a 6-digit precision once made 702965380 read 702965000).
+    assert.equal(describeEdit('SAMPLE', { seed: 702965380 }), 'sampled, seed 702965380');
+    assert.equal(
+      describeEdit('RESAMPLE', { components: ['hair'], part: 'BOTH', seed: 4294967295 }),
+      'hair resampled, seed 4294967295',
+    );
     assert.equal(describeEdit('ATTRIBUTE', {}), 'attribute');
     assert.equal(describeEdit('ATTRIBUTE', { attribute: 'hair area', amount: -1.5 }), 'hair area -1.5');
     assert.equal(describeEdit('INVERT', { width: 256, height: 192 }), 'found from an image (256 x 192)');
