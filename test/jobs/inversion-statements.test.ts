@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { CANCEL_JOB_SQL } from '../../src/jobs/sql/cancel.ts';
 import { failJob } from '../../src/jobs/sql/fail.ts';
 import { reportJobProgress } from '../../src/jobs/sql/job-progress.ts';
 import { storeInversion } from '../../src/jobs/sql/store-inversion.ts';
@@ -82,4 +83,22 @@ test('a failed inversion job leaves its face FAILED (worker failure and sweeper 
   await pool.query(`UPDATE "InferenceJob" SET status = 'RUNNING', "workerId" = $2 WHERE id = $1::uuid`, [jobId, W]);
   await failJob(pool, { jobId, workerId: W, error: 'x', errorDetail: 'test' });
   assert.equal(await faceStatus(r.faceId), 'READY');
+});
+
+test('cancelling a QUEUED inversion leaves its face FAILED, not INVERTING for good; a cancelled render leaves its face READY', async () => {
+  const face = await createFace(t.ctx, 41);
+  await pool.query(`UPDATE "Face" SET status = 'INVERTING' WHERE id = $1::uuid`, [face.faceId]);
+  const jobId = await addJob(t.ctx, { faceId: face.faceId, editId: face.editId, kind: 'INVERT_IMAGE', maxAttempts: 2 });
+  const r = await pool.query(CANCEL_JOB_SQL, [jobId]);
+  assert.equal(r.rowCount, 1);
+  assert.equal((await jobRow(t.ctx, jobId)).status, 'CANCELLED');
+  assert.equal(await faceStatus(face.faceId), 'FAILED');
+  // A second cancel finds nothing to cancel and changes nothing.
+  assert.equal((await pool.query(CANCEL_JOB_SQL, [jobId])).rowCount, 0);
+
+  const other = await createFace(t.ctx, 42);
+  const renderJob = await addJob(t.ctx, { faceId: other.faceId, editId: other.editId });
+  await pool.query(CANCEL_JOB_SQL, [renderJob]);
+  assert.equal((await jobRow(t.ctx, renderJob)).status, 'CANCELLED');
+  assert.equal(await faceStatus(other.faceId), 'READY');
 });
