@@ -166,6 +166,8 @@ describe('importImage', () => {
         [...progress].sort((a, b) => a - b),
       );
       assert.ok(progress.includes(0.8), `progress seen: ${JSON.stringify(progress)}`);
+      // ...and ends at 1 with SUCCEEDED, so a progress bar reaches its end.
+      assert.equal(updates.at(-1)!.progress, 1);
       const edited = await ok(
         app.gql(
           `mutation($f: ID!) { resampleComponents(input: {faceId: $f, components: ["hair"], seed: 3}) { edit { operation parent { operation } } job { id } } }`,

@@ -41,7 +41,9 @@ export function finishCtes($: Params, t: FinishTarget, finish: boolean): string 
         AND "Edit"."renderId" IS DISTINCT FROM wr.id
       RETURNING "Edit".id),
     u AS (${jobTransitionSql('succeed', {
-      set: `"renderId" = wr.id, error = NULL, "workerId" = ${$.add(t.workerId)}, "finishedAt" = ${NOW_UTC}`,
+      // A job that reported progress ends at 1, so a progress bar reaches its end.
+      set: `"renderId" = wr.id, error = NULL, "workerId" = ${$.add(t.workerId)}, "finishedAt" = ${NOW_UTC},
+        progress = CASE WHEN j.progress IS NULL THEN NULL ELSE 1 END`,
       where: `j.id = ${jobId} AND ${doIt}`,
       extraFrom: 'wr',
     })}),
