@@ -75,8 +75,13 @@ export function decodeImage(bytes: Uint8Array): DecodedImage {
       const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const w = view.length >= 24 ? view.readUInt32BE(16) : 0;
       const h = view.length >= 24 ? view.readUInt32BE(20) : 0;
+      checkPngChunks(view);
       checkPixels(w, h);
       const png = PNG.sync.read(view);
+      // What was decoded must be what the header claimed (and what was checked).
+      if (png.width !== w || png.height !== h) {
+        throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is damaged: its pixels do not match its stated size');
+      }
       return { format, width: png.width, height: png.height, rgba: new Uint8Array(png.data) };
     }
     const img = jpeg.decode(bytes, {
@@ -93,8 +98,35 @@ export function decodeImage(bytes: Uint8Array): DecodedImage {
     if (/maxResolutionInMP|maxMemoryUsageInMB/.test(msg)) {
       throw new ImageInputError('TOO_LARGE', `the image has more than ${MAX_IMAGE_PIXELS} pixels`);
     }
-    throw new ImageInputError('NOT_AN_IMAGE', `the ${format.toUpperCase()} data cannot be decoded: ${msg}`);
+    // The decoder's own message names its internals, which tell a designer nothing.
+    throw new ImageInputError(
+      'NOT_AN_IMAGE',
+      `the ${format.toUpperCase()} file is damaged or uses a variant that cannot be read; export it again as a plain ${format.toUpperCase()}`,
+    );
   }
+}
+
+/**
+ * Walks a PNG's chunk list before anything is inflated: exactly one IHDR, first, and every chunk
+ * inside the file. A second IHDR is how a small file claims a huge image after the size check.
+ */
+function checkPngChunks(view: Buffer): void {
+  let offset = 8;
+  let headers = 0;
+  let first = true;
+  while (offset + 8 <= view.length) {
+    const length = view.readUInt32BE(offset);
+    const type = view.toString('latin1', offset + 4, offset + 8);
+    if (first && type !== 'IHDR')
+      throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is damaged: it does not start with its header');
+    first = false;
+    if (type === 'IHDR' && ++headers > 1) {
+      throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is damaged: it has more than one header');
+    }
+    offset += 12 + length;
+    if (type === 'IEND') return;
+  }
+  if (offset > view.length) throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is cut short');
 }
 
 function checkPixels(w: number, h: number): void {
