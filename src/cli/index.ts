@@ -107,7 +107,7 @@ const RUN: Record<string, Command> = {
     await importDirectionCommand(values);
   },
   ...Object.fromEntries(
-    ['make-dataset', 'train', 'finetune', 'export-model', 'train-encoder', 'export-encoder'].map(
+    ['make-dataset', 'make-composites', 'train', 'finetune', 'export-model', 'train-encoder', 'export-encoder'].map(
       (name): [string, Command] => [
         name,
         async (_args, argv) => (await import('../training/commands.ts')).trainingCommands[name](argv),

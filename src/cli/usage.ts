@@ -166,12 +166,22 @@ export const COMMANDS: Record<string, CommandSpec> = {
       out: {
         type: 'string',
         value: 'DIR',
-        help: 'new directory: images/, labels/, dataset.json, contact-sheet.png',
+        help: 'new directory: images/, labels/, params/, dataset.json, contact-sheet.png',
         required: true,
       },
       count: { type: 'string', value: 'N', help: 'number of faces', required: true },
       size: { type: 'string', value: 'S', help: 'side in pixels (16..1024)', required: true },
       seed: { type: 'string', value: 'K', help: 'dataset seed (default 1); the same seed gives the same files' },
+      threads: { type: 'string', value: 'T', help: 'worker threads (default: one per core)' },
+    },
+  },
+  'make-composites': {
+    usage: 'ssg make-composites --data DIR --count N [--seed K] [--threads T]',
+    summary: "draw exact part swaps (A with B's eyes, hair colour, ...) between a dataset's faces, for training",
+    options: {
+      data: { type: 'string', value: 'DIR', help: 'a make-dataset directory (with params/)', required: true },
+      count: { type: 'string', value: 'N', help: 'number of composites', required: true },
+      seed: { type: 'string', value: 'K', help: 'seed of the pairs, components and parts (default 1001)' },
       threads: { type: 'string', value: 'T', help: 'worker threads (default: one per core)' },
     },
   },

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { makeComposites } from '../dataset/make-composites.ts';
 import { DatasetError, makeDataset } from '../dataset/make-dataset.ts';
 import { COMMANDS } from '../cli/usage.ts';
 import { runTrainingModule } from './python.ts';
@@ -65,6 +66,33 @@ export const trainingCommands: Record<string, (argv: string[]) => Promise<void>>
       process.stdout.write('\n');
       console.log(
         `wrote ${r.count} faces of ${r.size} px to ${values.out} in ${r.seconds.toFixed(1)} s (${r.samplesPerSecond.toFixed(0)} faces/s); contact sheet: ${path.join(values.out!, 'contact-sheet.png')}`,
+      );
+    } catch (e) {
+      if (e instanceof DatasetError) throw new TrainingUsageError(e.message);
+      throw e;
+    }
+  },
+
+  async 'make-composites'(argv) {
+    const values = parseOptions('make-composites', argv);
+    need(values, ['data', 'count'], 'make-composites');
+    let lastPrint = 0;
+    try {
+      const r = await makeComposites({
+        dataDir: values.data!,
+        count: Number(values.count),
+        seed: Number(values.seed ?? '1001'),
+        threads: values.threads ? Number(values.threads) : os.availableParallelism(),
+        onProgress: (done, total, rate) => {
+          if (Date.now() - lastPrint > 1000 || done === total) {
+            lastPrint = Date.now();
+            process.stdout.write(`\r${done}/${total} composites, ${rate.toFixed(0)}/s   `);
+          }
+        },
+      });
+      process.stdout.write('\n');
+      console.log(
+        `wrote ${r.count} composites to ${path.join(values.data!, 'composites')} in ${r.seconds.toFixed(1)} s`,
       );
     } catch (e) {
       if (e instanceof DatasetError) throw new TrainingUsageError(e.message);

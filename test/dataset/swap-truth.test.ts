@@ -13,6 +13,7 @@ import { makeDataset } from '../../src/dataset/make-dataset.ts';
 import { renderComposite, renderParams, renderSample, type RenderedSample } from '../../src/dataset/render-sample.ts';
 import { sampleSeed } from '../../src/dataset/seeded-random.ts';
 import { SWAP_TRUTH, partsOf } from '../../src/dataset/swap-truth.ts';
+import { ssg } from '../skeleton/ssg.ts';
 
 const S = 64;
 const cls = (name: string) => CARTOON_CLASSES.find((c) => c.name === name)!.index;
@@ -150,5 +151,25 @@ test("make-dataset stores each face's parameters; make-composites writes exact s
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('`ssg make-composites` from a relative path, as the README runs it; a dataset without params/ is refused', async () => {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-composites-cli-'));
+  try {
+    const made = await ssg(['make-dataset', '--out', 'data/c', '--count', '8', '--size', '32', '--threads', '1'], {
+      cwd,
+    });
+    assert.equal(made.code, 0, made.stderr);
+    const r = await ssg(['make-composites', '--data', 'data/c', '--count', '6', '--threads', '1'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /wrote 6 composites/);
+    assert.equal(fs.readdirSync(path.join(cwd, 'data/c/composites/images')).length, 6);
+    fs.rmSync(path.join(cwd, 'data/c/params'), { recursive: true });
+    const bad = await ssg(['make-composites', '--data', 'data/c', '--count', '6'], { cwd });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /has no params\//);
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
   }
 });
