@@ -115,7 +115,8 @@ export const trainingCommands: Record<string, (argv: string[]) => Promise<void>>
       'train',
       '--preset',
       preset,
-      ...forward(values, ['data', 'out', 'mode', 'kimg', 'batch', 'resume', 'max-images', 'bf16', 'threads', 'seed']),
+      ...absolute(values, ['data', 'out', 'resume']),
+      ...forward(values, ['mode', 'kimg', 'batch', 'max-images', 'bf16', 'threads', 'seed']),
       ...forward(values, ['log-every', 'sheet-every', 'ckpt-every', 'd-base']),
     ]);
     if (code !== 0) process.exitCode = code;
@@ -126,7 +127,8 @@ export const trainingCommands: Record<string, (argv: string[]) => Promise<void>>
     need(values, ['from', 'images', 'out'], 'finetune');
     const code = await runTrainingModule([
       'finetune',
-      ...forward(values, ['from', 'images', 'out', 'kimg', 'batch', 'resume', 'max-images', 'bf16', 'threads', 'seed']),
+      ...absolute(values, ['from', 'images', 'out', 'resume']),
+      ...forward(values, ['kimg', 'batch', 'max-images', 'bf16', 'threads', 'seed']),
       ...forward(values, ['log-every', 'sheet-every', 'ckpt-every', 'd-base']),
     ]);
     if (code !== 0) process.exitCode = code;
