@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, type ConfigWithWidths } from '../src/inference/config.ts';
 import { DEMO_CONFIG, buildDemoModel, randomWeights } from '../src/inference/demo.ts';
 import { writeModelDir } from '../src/inference/model-dir.ts';
-import { benchModel } from '../src/inference/cli.ts';
+import { benchModel } from '../src/inference/bench.ts';
+import { loadConfig } from '../src/config.ts';
 import { readManifest } from '../src/inference/manifest.ts';
 
 const { values } = parseArgs({
@@ -24,6 +25,13 @@ const { values } = parseArgs({
   },
 });
 const threads = Number(values.threads);
+const config = loadConfig();
+// The providers `ssg bench` uses (SSG_EXECUTION_PROVIDERS), warnings on stderr.
+const runtime = {
+  executionProviders: config.executionProviders,
+  strictProviders: config.executionProvidersStrict,
+  log: (msg: string, fields?: object) => console.error(fields ? `${msg} ${JSON.stringify(fields)}` : msg),
+};
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-bench-'));
 const results: object[] = [];
 try {
@@ -71,11 +79,11 @@ try {
             : b > 1
               ? 2
               : 3;
-      const r = await benchModel(dir, b, runs, { threads });
+      const r = await benchModel(dir, b, runs, { threads, runtime });
       results.push({ config: size, ...r });
       console.log(
         `${size.padEnd(5)} batch ${String(b).padStart(2)}: ${r.ms_per_image.toFixed(1)} ms/image, ${r.images_per_second.toFixed(2)} images/s, ` +
-          `${r.gflop_per_image.toFixed(1)} GFLOP/image, ${r.gflops_per_second.toFixed(1)} GFLOP/s = ${r.percent_of_peak.toFixed(1)}% of ${r.peak_gflops} GFLOP/s peak (${threads} threads, ${r.execution_provider}); ` +
+          `${r.gflop_per_image.toFixed(1)} GFLOP/image, ${r.gflops_per_second.toFixed(1)} GFLOP/s = ${r.percent_of_peak.toFixed(1)}% of ${r.peak_gflops} GFLOP/s peak (${r.peak_source}; ${threads} threads, ${r.execution_provider}); ` +
           `best run ${r.best_ms_per_image.toFixed(1)} ms/image = ${r.best_percent_of_peak.toFixed(1)}%; cpu/wall ${r.cpu_per_wall}; ` +
           `PREVIEW ${r.preview_side}px ${r.preview_ms_per_image.toFixed(2)} ms/image = ${(100 * r.preview_share).toFixed(1)}% of FULL`,
       );

@@ -9,9 +9,12 @@
 //   the swap makes (1 = all of it, 0 = nothing changed, < 0 = wrong changes);
 // - ceiling: the same for the truth inverted directly (what the encoder can show at all);
 // - psnr of the swap to the truth, locality (share of the pixels the swap changed that lie in the
-//   part's mask, A's or the truth's), mask change (share of pixels whose class changed);
-// then inversion PSNR and mask mIoU, and samples against dataset faces: sharpness, diversity and
-// rare parts. Writes docs/model/swap-truth.json and docs/model/swap-truth.png (truth beside swap).
+//   part's mask, A's or the truth's), the same share for the true swap (its ceiling: facesjs
+//   anti-aliases outlines, so even the truth changes pixels just outside the part's hard mask),
+//   mask change (share of pixels whose class changed);
+// then inversion PSNR and mask mIoU, and samples against dataset faces: sharpness, diversity, rare
+// parts and a Frechet distance in the encoder's latent space (FRECHET_DIMS fixed random projections
+// of the one-pass W+ estimate), beside the same distance between two sets of dataset faces. Writes docs/model/swap-truth.json and docs/model/swap-truth.png (truth beside swap).
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,16 +23,18 @@ import { renderComposite, renderParams, type RenderedSample } from '../src/datas
 import { sampleSeed } from '../src/dataset/seeded-random.ts';
 import type { SwapPart } from '../src/dataset/swap-truth.ts';
 import { Encoder, psnr } from '../src/inference/encoder.ts';
+import { sampleZ } from '../src/inference/rng.ts';
 import { swapComponents } from '../src/inference/latent.ts';
 import { encodeRgb } from '../src/inference/png.ts';
 import { ModelRuntime } from '../src/inference/runtime.ts';
 import { PROJECT_ROOT } from '../src/paths.ts';
+import { frechetDistance } from './frechet.ts';
 
 const { values } = parseArgs({
   options: {
     model: { type: 'string', default: path.join(PROJECT_ROOT, 'models', 'cartoon64') },
     pairs: { type: 'string', default: '40' },
-    samples: { type: 'string', default: '400' },
+    samples: { type: 'string', default: '2000' },
     iterations: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     'dataset-seed': { type: 'string', default: '9' },
@@ -120,6 +125,8 @@ interface Acc {
   psnr: number;
   inside: number;
   changed: number;
+  truthInside: number;
+  truthChanged: number;
   maskChange: number;
   n: number;
 }
@@ -174,10 +181,23 @@ for (let pair = 0; pair < PAIRS; pair++) {
     const swapClasses = argmax(raw.segmentation);
     const ceiling = await invert(truth);
     const key = `${c.component} ${c.part}`;
-    const a = acc.get(key) ?? { num: 0, den: 0, cnum: 0, psnr: 0, inside: 0, changed: 0, maskChange: 0, n: 0 };
+    const a = acc.get(key) ?? {
+      num: 0,
+      den: 0,
+      cnum: 0,
+      psnr: 0,
+      inside: 0,
+      changed: 0,
+      truthInside: 0,
+      truthChanged: 0,
+      maskChange: 0,
+      n: 0,
+    };
     const tA = toTensor(A.rgb);
     for (let p = 0; p < P; p++) {
       if (pixelDiff(tA, truthT, p) > 0.1) {
+        a.truthChanged++;
+        if (A.labels[p] === k || truth.labels[p] === k) a.truthInside++;
         a.num += l1At(raw.image, truthT, p);
         a.den += l1At(ia.image, truthT, p);
         a.cnum += l1At(ceiling.image, truthT, p);
@@ -267,6 +287,38 @@ for (let i = 0; i < N; i += 8) {
 }
 const samples = { ...sharpness(sampRgb), ...diversity(sampRgb, sampLab), presence: presence(sampLab) };
 const dataset = { ...sharpness(dataRgb), ...diversity(dataRgb, dataLab), presence: presence(dataLab) };
+
+// Frechet distance in the encoder's space: the one-pass W+ estimate of each picture, projected on
+// FRECHET_DIMS fixed random directions (a few hundred faces cannot fill a 14,336-wide covariance).
+const FRECHET_DIMS = 32;
+const projection = Array.from({ length: FRECHET_DIMS }, (_, i) =>
+  sampleZ(20_261_207 + i, rt.info.layout.nLatent * rt.info.layout.dim),
+);
+async function features(rgbs: Uint8Array[]): Promise<Float64Array[]> {
+  const out: Float64Array[] = [];
+  for (const rgb of rgbs) {
+    const { latent } = await encoder.invert(rt, toTensor(rgb), 1);
+    out.push(
+      Float64Array.from(projection, (dir) => {
+        let s = 0;
+        for (let i = 0; i < dir.length; i++) s += dir[i]! * latent[i]!;
+        return s / Math.sqrt(dir.length);
+      }),
+    );
+  }
+  return out;
+}
+// Rare parts need the 2,000 faces (a 10% share has a 0.7% standard error there, 1.5% at 400); the
+// distance is taken on the first FRECHET_FACES of each set.
+const FRECHET_FACES = Math.min(N, 500);
+const otherData: Uint8Array[] = [];
+for (let i = 0; i < FRECHET_FACES; i++) otherData.push(renderParams(faces(3_000_000 + i), S).rgb);
+const [sampFeat, dataFeat, otherFeat] = [
+  await features(sampRgb.slice(0, FRECHET_FACES)),
+  await features(dataRgb.slice(0, FRECHET_FACES)),
+  await features(otherData),
+];
+const frechet = { samples: frechetDistance(sampFeat, dataFeat), datasetFloor: frechetDistance(otherFeat, dataFeat) };
 await rt.close();
 
 const rows = [...acc.entries()].map(([key, a]) => ({
@@ -276,6 +328,7 @@ const rows = [...acc.entries()].map(([key, a]) => ({
   ceiling: 1 - a.cnum / a.den,
   psnr: a.psnr / a.n,
   locality: a.changed ? a.inside / a.changed : 0,
+  truthLocality: a.truthChanged ? a.truthInside / a.truthChanged : 0,
   maskChange: a.maskChange / (a.n * P),
 }));
 const report = {
@@ -289,6 +342,7 @@ const report = {
   inversion: { psnr: invPsnr / invN, maskMeanIou: invIou / invN, faces: invN },
   samples,
   dataset,
+  frechet: { ...frechet, dims: FRECHET_DIMS, faces: FRECHET_FACES },
   ratios: {
     laplacianVariance: samples.laplacianVariance / dataset.laplacianVariance,
     meanGradient: samples.meanGradient / dataset.meanGradient,
@@ -299,16 +353,19 @@ const report = {
 console.log(
   `model ${rt.info.name}; ${PAIRS} fresh pairs (dataset seed ${SEED}), encoder ${ITER} iterations, ${report.cpu}`,
 );
-console.log('case                 recovered  ceiling  PSNR dB  locality  mask change');
+console.log('case                 recovered  ceiling  PSNR dB  locality  (truth)  mask change');
 for (const r of rows)
   console.log(
-    `${r.case.padEnd(20)} ${r.recovered.toFixed(2).padStart(9)} ${r.ceiling.toFixed(2).padStart(8)} ${r.psnr.toFixed(2).padStart(8)} ${r.locality.toFixed(2).padStart(9)} ${(r.maskChange * 100).toFixed(2).padStart(10)}%`,
+    `${r.case.padEnd(20)} ${r.recovered.toFixed(2).padStart(9)} ${r.ceiling.toFixed(2).padStart(8)} ${r.psnr.toFixed(2).padStart(8)} ${r.locality.toFixed(2).padStart(9)} ${r.truthLocality.toFixed(2).padStart(8)} ${(r.maskChange * 100).toFixed(2).padStart(11)}%`,
   );
 console.log(
   `inversion: ${report.inversion.psnr.toFixed(2)} dB, mask mIoU ${report.inversion.maskMeanIou.toFixed(3)} (${invN} faces)`,
 );
 console.log(
   `samples / dataset: Laplacian variance ${report.ratios.laplacianVariance.toFixed(2)}x, mean gradient ${report.ratios.meanGradient.toFixed(2)}x, pairwise L1 ${report.ratios.pairwiseL1.toFixed(2)}x, label difference ${report.ratios.labelDifference.toFixed(2)}x`,
+);
+console.log(
+  `Frechet distance (encoder space, ${FRECHET_DIMS} projections, ${FRECHET_FACES} faces): samples ${frechet.samples.toFixed(3)}, two dataset sets ${frechet.datasetFloor.toFixed(3)}`,
 );
 console.log(
   `rare parts (share of faces): ${RARE.map((r) => `${r} ${(samples.presence[r]! * 100).toFixed(1)}% vs ${(dataset.presence[r]! * 100).toFixed(1)}%`).join(', ')}`,
@@ -334,4 +391,12 @@ sheetRows.forEach((row, ri) =>
   }),
 );
 fs.writeFileSync(path.join(values.out!, 'swap-truth.png'), encodeRgb(W, H, sheet));
-console.log(JSON.stringify({ bench: 'swap-truth', swaps: rows, inversion: report.inversion, ratios: report.ratios }));
+console.log(
+  JSON.stringify({
+    bench: 'swap-truth',
+    swaps: rows,
+    inversion: report.inversion,
+    ratios: report.ratios,
+    frechet: report.frechet,
+  }),
+);

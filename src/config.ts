@@ -1,5 +1,6 @@
 // Every setting ssg-studio reads from the environment, in one place (the README lists them).
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.ts';
@@ -26,6 +27,8 @@ export interface Config {
   runWorker: boolean;
   /** SSG_WORKER_CONCURRENCY (default 8): jobs a worker runs at once (they batch together). */
   workerConcurrency: number;
+  /** SSG_TEST_JOB_DELAY_MS (default 0; tests only): a worker holds each job this long before running it. */
+  testJobDelayMs: number;
   /** SSG_EXECUTION_PROVIDERS (default cpu): onnxruntime execution providers in order, e.g. cuda,cpu. */
   executionProviders: string[];
   /** SSG_EXECUTION_PROVIDERS_STRICT (default 0): 1 = refuse to start when none of them is installed, 0 = warn once and use cpu. */
@@ -66,6 +69,19 @@ export interface Config {
   trustedProxies: string[];
   /** Per-request limits and per-token quotas (HTTP and WebSocket alike). */
   limits: LimitsConfig;
+  /** importImage's decoding, in worker threads off the event loop (src/inference/image-decoder.ts). */
+  imageDecode: ImageDecodeConfig;
+}
+
+export interface ImageDecodeConfig {
+  /** SSG_IMAGE_DECODERS (default 1): worker threads decoding pictures at once, per API process. */
+  workers: number;
+  /** SSG_IMAGE_DECODE_QUEUE (default 4): pictures waiting for a decoder; more are refused (IMAGE_DECODER_BUSY). */
+  maxQueue: number;
+  /** SSG_IMAGE_DECODE_TIMEOUT_MS (default 30000): a decode running longer is stopped (IMAGE_DECODE_TIMEOUT). */
+  timeoutMs: number;
+  /** SSG_IMAGE_DECODE_HEAP_MB (default 768): a decoder's JavaScript heap; past it the picture is refused (UPLOAD_TOO_LARGE). */
+  maxHeapMb: number;
 }
 
 export interface LimitsConfig {
@@ -149,6 +165,15 @@ function metricsPort(env: NodeJS.ProcessEnv): number | undefined {
   return port;
 }
 
+/**
+ * SSG_PYTHON (default Debian's /usr/bin/python3, else python3 on PATH): the interpreter with torch
+ * that the training commands run. The first python3 on PATH (pyenv, a venv) often lacks it.
+ */
+export function pythonInterpreter(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SSG_PYTHON) return env.SSG_PYTHON;
+  return fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const dataDir = path.resolve(cwd, env.SSG_DATA_DIR || '.ssg');
   const port = intFrom(env, 'PORT', 4000);
@@ -170,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     demoModel: flag(env, 'SSG_DEMO_MODEL', false),
     runWorker: workerFlag === '1' || workerFlag === 'true',
     workerConcurrency: intFrom(env, 'SSG_WORKER_CONCURRENCY', 8, 1),
+    testJobDelayMs: intFrom(env, 'SSG_TEST_JOB_DELAY_MS', 0),
     executionProviders: parseExecutionProviders(env.SSG_EXECUTION_PROVIDERS) ?? ['cpu'],
     executionProvidersStrict: ['1', 'true'].includes((env.SSG_EXECUTION_PROVIDERS_STRICT ?? '').trim().toLowerCase()),
     batchWindowMs: intFrom(env, 'SSG_BATCH_WINDOW_MS', 3),
@@ -185,6 +211,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxResponseBytes: intFrom(env, 'SSG_MAX_RESPONSE_BYTES', 8 * 1024 * 1024, 1024),
       jobsPerMinute: intFrom(env, 'SSG_JOB_RATE_PER_MINUTE', 120),
       jobBurst: intFrom(env, 'SSG_JOB_BURST', 60, 1),
+    },
+    imageDecode: {
+      workers: intFrom(env, 'SSG_IMAGE_DECODERS', 1, 1),
+      maxQueue: intFrom(env, 'SSG_IMAGE_DECODE_QUEUE', 4),
+      // The slowest legal pictures (40 MP PNGs, 36 MP JPEGs) took 4-8 s: a few times that.
+      timeoutMs: intFrom(env, 'SSG_IMAGE_DECODE_TIMEOUT_MS', 30_000, 1),
+      // jpeg-js keeps an object per 8 x 8 block: a 36 MP colour JPEG needs 256-400 MB of heap.
+      maxHeapMb: intFrom(env, 'SSG_IMAGE_DECODE_HEAP_MB', 768, 64),
     },
     urlSecret: env.SSG_URL_SECRET || randomBytes(32).toString('base64url'),
     signedUrlTtlS: intFrom(env, 'SSG_SIGNED_URL_TTL_S', 900, 60),

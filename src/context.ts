@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { PrismaClient } from './db/client.ts';
+import type { FitThread } from './directions/fit-thread.ts';
+import type { ImageDecoder } from './inference/image-decoder.ts';
 import type { JobQueue } from './jobs/types.ts';
 import type { ModelRegistry } from './models/registry.ts';
 import type { PubSub } from './pubsub/types.ts';
@@ -14,5 +16,9 @@ export interface AppContext {
   models: ModelRegistry;
   jobs: JobQueue;
   pubsub: PubSub;
+  /** importImage's decoding pool (worker threads). */
+  images: ImageDecoder;
+  /** learnAttribute's fits (a worker thread). */
+  fits: FitThread;
   log: Logger;
 }

@@ -7,6 +7,8 @@ import type { AppContext } from './context.ts';
 import { createPrisma } from './db/client.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { FitThread } from './directions/fit-thread.ts';
+import { ImageDecoder } from './inference/image-decoder.ts';
 import { createLogger } from './log.ts';
 import { observeBatch } from './metrics.ts';
 import { createHttpServer } from './http/server.ts';
@@ -51,11 +53,16 @@ export async function openContext(
       onBatch: observeBatch,
       log,
     });
-    const ctx: AppContext = { config, databaseUrl: database.url, prisma, models, jobs, pubsub, log };
+    // Workers start on the first picture, not here.
+    const images = new ImageDecoder({ ...config.imageDecode, log });
+    const fits = new FitThread();
+    const ctx: AppContext = { config, databaseUrl: database.url, prisma, models, jobs, pubsub, images, fits, log };
     return {
       ctx,
       database,
       async close() {
+        await images.close();
+        await fits.close();
         await models.close();
         await pubsub.close();
         await prisma.$disconnect();
@@ -77,7 +84,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     http = await createHttpServer(ctx);
     await listen(http.server, config.port, config.host);
     if (http.metricsServer) await listen(http.metricsServer, config.metricsPort!, config.host, 'SSG_METRICS_PORT');
-    if (config.runWorker) worker = await startWorker(ctx, { concurrency: config.workerConcurrency });
+    if (config.runWorker)
+      worker = await startWorker(ctx, { concurrency: config.workerConcurrency, testJobDelayMs: config.testJobDelayMs });
   } catch (err) {
     await http?.stop().catch(() => {});
     await opened.close().catch(() => {});

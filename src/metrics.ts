@@ -6,6 +6,7 @@
 // - ssg_job_latency_seconds{phase}    queue_wait (enqueue or retry -> picked up), run, total
 // - ssg_job_outcomes_total{outcome}   succeeded / failed / retried / cancelled / released / skipped
 // - ssg_render_cache_total{result}    hit (stored render reused) / shared (joined an in-flight run) / miss (model ran)
+// - ssg_orphans_removed_total{kind}  source_image / render_image rows the sweeper removed (nothing used them)
 // - ssg_batch_size                    images per batched model run (the runtime's batcher)
 // - ssg_model_run_seconds             wall time of one batched model run
 // plus prom-client's default process metrics.
@@ -90,6 +91,13 @@ export const jobOutcomes = new Counter({
   name: 'ssg_job_outcomes_total',
   help: 'Render job attempts by outcome: succeeded, failed (for good), retried, cancelled, released (shutdown or dead worker), skipped (already finished)',
   labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const orphansRemoved = new Counter({
+  name: 'ssg_orphans_removed_total',
+  help: 'Stored rows nothing used any more, removed by the sweeper: source_image (imported pictures), render_image',
+  labelNames: ['kind'] as const,
   registers: [registry],
 });
 

@@ -1,6 +1,6 @@
-// Usage text and accepted options of every `ssg` command, in one table: `--help`, `ssg help CMD`
-// and the option check before a command runs all read it, so help and parsing cannot disagree.
-// The model commands run in src/inference/cli.ts; their options are checked here first.
+// Usage text and accepted options of every `ssg` command, in one table: `--help`, `ssg help CMD`,
+// the one parser (./args.ts) and the argument list a training command hands to Python all read it,
+// so help, parsing and what Python receives cannot disagree. The commands are in ./commands/.
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -8,6 +8,13 @@ export interface OptionSpec {
   value?: string;
   help: string;
   required?: boolean;
+  /**
+   * Training commands: how the option reaches `python -m ssg_train` (./args.ts pythonArgs).
+   * 'value': as given; 'path': made absolute (the Python module runs in training/, not in the
+   * user's directory); 'paths': a comma-separated list, each made absolute and passed as its own
+   * `--flag PATH`. Absent: the command uses it itself (or not at all).
+   */
+  python?: 'value' | 'path' | 'paths';
 }
 
 export interface CommandSpec {
@@ -19,6 +26,8 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** Extra lines after the options (environment, output). */
   notes?: string[];
+  /** Training commands: the `python -m ssg_train` sub-command they run (options: OptionSpec.python). */
+  pythonCommand?: string;
 }
 
 const modelOpt: OptionSpec = {
@@ -51,12 +60,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: {},
   },
   'token create': {
-    usage: 'ssg token create --workspace NAME [--name LABEL] [--expires-in 30d] [--json]',
+    usage: 'ssg token create --workspace NAME [--name LABEL] [--expires-in DURATION] [--json]',
     summary: 'make a new API token for a workspace (created if needed); the token is the last line',
     options: {
       workspace: { type: 'string', value: 'NAME', help: 'workspace the token gives access to', required: true },
       name: { type: 'string', value: 'LABEL', help: 'label shown in `ssg token list`' },
-      'expires-in': { type: 'string', value: 'DURATION', help: 'lifetime: a number and s, m, h, d or w (30d)' },
+      'expires-in': {
+        type: 'string',
+        value: 'DURATION',
+        help: 'lifetime, a number and s, m, h, d or w, e.g. 30d (default: never expires)',
+      },
       json: { type: 'boolean', help: 'print one JSON object (token, id, prefix, workspace, ...)' },
     },
   },
@@ -188,69 +201,97 @@ export const COMMANDS: Record<string, CommandSpec> = {
   train: {
     usage: 'ssg train --data DIR --out DIR [--size 64|32] [--mode recon|gan] [--kimg K] [--resume CKPT]',
     summary: 'train a SemanticStyleGAN generator on a make-dataset directory (PyTorch, Debian python3-torch)',
+    pythonCommand: 'train',
     options: {
-      data: { type: 'string', value: 'DIR', help: 'a make-dataset directory', required: true },
+      data: { type: 'string', python: 'path', value: 'DIR', help: 'a make-dataset directory', required: true },
       out: {
         type: 'string',
+        python: 'path',
         value: 'DIR',
         help: 'run directory: latest.pt, sample sheets, train-log.jsonl',
         required: true,
       },
       size: { type: 'string', value: 'S', help: '64 (cartoon64, default) or 32 (tiny)' },
-      preset: { type: 'string', value: 'NAME', help: 'cartoon64, cartoon64-gan or tiny (overrides --size)' },
+      preset: {
+        type: 'string',
+        value: 'NAME',
+        help: 'cartoon64, cartoon64-parts (default of --mode parts), cartoon64-gan, tiny or tiny-parts (overrides --size)',
+      },
       mode: {
         type: 'string',
+        python: 'value',
         value: 'MODE',
-        help: 'recon (default: one learned code per image, fast on CPU) or gan (the paper)',
+        help: "recon (default: one learned code per image), parts (every W+ row coded from its part's facesjs parameters: the served model) or gan (the paper)",
       },
-      kimg: { type: 'string', value: 'K', help: 'train until K thousand images have been seen' },
-      batch: { type: 'string', value: 'B', help: 'batch size (default 16)' },
-      resume: { type: 'string', value: 'CKPT', help: 'continue a run from its latest.pt' },
-      'max-images': { type: 'string', value: 'N', help: 'use the first N images of the dataset' },
-      bf16: { type: 'boolean', help: 'bfloat16 autocast (fast on CPUs with AVX-512 BF16)' },
-      threads: { type: 'string', value: 'T', help: 'torch threads (default 2)' },
-      seed: { type: 'string', value: 'N', help: 'random seed (default 0)' },
-      'log-every': { type: 'string', value: 'STEPS', help: 'progress line every STEPS steps' },
-      'sheet-every': { type: 'string', value: 'KIMG', help: 'sample sheet every KIMG' },
-      'ckpt-every': { type: 'string', value: 'KIMG', help: 'checkpoint every KIMG' },
-      'd-base': { type: 'string', value: 'C', help: 'discriminator width (gan mode)' },
+      'warm-start': {
+        type: 'string',
+        python: 'path',
+        value: 'CKPT',
+        help: 'parts mode: start the local and render nets from this training checkpoint',
+      },
+      kimg: { type: 'string', python: 'value', value: 'K', help: 'train until K thousand images have been seen' },
+      batch: { type: 'string', python: 'value', value: 'B', help: 'batch size (default 16)' },
+      lr: { type: 'string', python: 'value', value: 'LR', help: 'generator learning rate (default 2e-3)' },
+      'code-lr': {
+        type: 'string',
+        python: 'value',
+        value: 'LR',
+        help: 'learning rate of the per-image codes (recon) or part codes (parts) (default 1e-2)',
+      },
+      resume: { type: 'string', python: 'path', value: 'CKPT', help: 'continue a run from its latest.pt' },
+      'max-images': { type: 'string', python: 'value', value: 'N', help: 'use the first N images of the dataset' },
+      bf16: { type: 'boolean', python: 'value', help: 'bfloat16 autocast (fast on CPUs with AVX-512 BF16)' },
+      threads: { type: 'string', python: 'value', value: 'T', help: 'torch threads (default 2)' },
+      seed: { type: 'string', python: 'value', value: 'N', help: 'random seed (default 0)' },
+      'log-every': { type: 'string', python: 'value', value: 'STEPS', help: 'progress line every STEPS steps' },
+      'sheet-every': { type: 'string', python: 'value', value: 'KIMG', help: 'sample sheet every KIMG' },
+      'ckpt-every': { type: 'string', python: 'value', value: 'KIMG', help: 'checkpoint every KIMG' },
+      'd-base': { type: 'string', python: 'value', value: 'C', help: 'discriminator width (gan mode)' },
     },
     notes: ['Ctrl-C stops after the current step and saves a resumable checkpoint.'],
   },
   finetune: {
     usage: 'ssg finetune --from CKPT --images DIR --out DIR [--kimg K] [--batch B] [--resume CKPT]',
     summary: 'fine-tune a checkpoint on images without masks (image-only discriminator)',
+    pythonCommand: 'finetune',
     options: {
-      from: { type: 'string', value: 'CKPT', help: 'checkpoint to start from', required: true },
+      from: { type: 'string', python: 'path', value: 'CKPT', help: 'checkpoint to start from', required: true },
       images: {
         type: 'string',
+        python: 'path',
         value: 'DIR',
         help: 'folder of PNG/JPEG images (or a dataset with images/)',
         required: true,
       },
-      out: { type: 'string', value: 'DIR', help: 'run directory', required: true },
-      kimg: { type: 'string', value: 'K', help: 'thousands of images to train on (default 20)' },
-      batch: { type: 'string', value: 'B', help: 'batch size (default 8)' },
-      resume: { type: 'string', value: 'CKPT', help: 'continue a fine-tuning run' },
-      'max-images': { type: 'string', value: 'N', help: 'use the first N images' },
-      bf16: { type: 'boolean', help: 'bfloat16 autocast' },
-      threads: { type: 'string', value: 'T', help: 'torch threads' },
-      seed: { type: 'string', value: 'N', help: 'random seed' },
-      'log-every': { type: 'string', value: 'STEPS', help: 'progress line every STEPS steps' },
-      'sheet-every': { type: 'string', value: 'KIMG', help: 'sample sheet every KIMG' },
-      'ckpt-every': { type: 'string', value: 'KIMG', help: 'checkpoint every KIMG' },
-      'd-base': { type: 'string', value: 'C', help: 'discriminator width' },
+      out: { type: 'string', python: 'path', value: 'DIR', help: 'run directory', required: true },
+      kimg: { type: 'string', python: 'value', value: 'K', help: 'thousands of images to train on (default 20)' },
+      batch: { type: 'string', python: 'value', value: 'B', help: 'batch size (default 8)' },
+      resume: { type: 'string', python: 'path', value: 'CKPT', help: 'continue a fine-tuning run' },
+      'max-images': { type: 'string', python: 'value', value: 'N', help: 'use the first N images' },
+      bf16: { type: 'boolean', python: 'value', help: 'bfloat16 autocast' },
+      threads: { type: 'string', python: 'value', value: 'T', help: 'torch threads' },
+      seed: { type: 'string', python: 'value', value: 'N', help: 'random seed' },
+      'log-every': { type: 'string', python: 'value', value: 'STEPS', help: 'progress line every STEPS steps' },
+      'sheet-every': { type: 'string', python: 'value', value: 'KIMG', help: 'sample sheet every KIMG' },
+      'ckpt-every': { type: 'string', python: 'value', value: 'KIMG', help: 'checkpoint every KIMG' },
+      'd-base': { type: 'string', python: 'value', value: 'C', help: 'discriminator width' },
     },
   },
   'export-model': {
     usage: 'ssg export-model --from CKPT --out MODEL_DIR [--name NAME] [--description TEXT] [--ema] [--force]',
     summary: 'make a served model directory from a training checkpoint',
+    pythonCommand: 'export',
     options: {
-      from: { type: 'string', value: 'CKPT', help: 'training checkpoint (latest.pt)', required: true },
+      from: { type: 'string', python: 'path', value: 'CKPT', help: 'training checkpoint (latest.pt)', required: true },
       out: { type: 'string', value: 'DIR', help: 'model directory to write', required: true },
       name: { type: 'string', value: 'NAME', help: 'display name' },
-      description: { type: 'string', value: 'TEXT', help: 'how it was trained (default: from the checkpoint)' },
-      ema: { type: 'boolean', help: 'export the EMA generator instead of the trained one' },
+      description: {
+        type: 'string',
+        python: 'value',
+        value: 'TEXT',
+        help: 'how it was trained (default: from the checkpoint)',
+      },
+      ema: { type: 'boolean', python: 'value', help: 'export the EMA generator instead of the trained one' },
       force: { type: 'boolean', help: 'replace an existing model directory' },
       checkpoint: {
         type: 'string',
@@ -264,68 +305,121 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage:
       'ssg train-encoder --model-ckpt MODEL.pt --out DIR [--data DIR] [--model-dir DIR] [--kimg K] [--iterations N] [--resume CKPT]',
     summary: "train an image -> W+ encoder (ReStyle iterations) for a model, to import designers' pictures as faces",
+    pythonCommand: 'train-encoder',
     options: {
       'model-ckpt': {
         type: 'string',
+        python: 'path',
         value: 'FILE',
         help: 'model checkpoint of the served model (ssg export-model --checkpoint FILE); on --resume: the one it was trained for',
       },
-      out: { type: 'string', value: 'DIR', help: 'run directory: latest.pt, sheets, train-log.jsonl', required: true },
+      out: {
+        type: 'string',
+        python: 'path',
+        value: 'DIR',
+        help: 'run directory: latest.pt, sheets, train-log.jsonl',
+        required: true,
+      },
       data: {
         type: 'string',
+        python: 'path',
         value: 'DIR',
         help: 'a make-dataset directory whose images and masks join the generated pairs',
       },
       'model-dir': {
         type: 'string',
+        python: 'path',
         value: 'DIR',
         help: "served model directory: inversions start at its manifest's w_avg",
       },
-      kimg: { type: 'string', value: 'K', help: 'train until K thousand target images have been seen (default 50)' },
+      kimg: {
+        type: 'string',
+        python: 'value',
+        value: 'K',
+        help: 'train until K thousand target images have been seen (default 50)',
+      },
       iterations: {
         type: 'string',
+        python: 'value',
         value: 'N',
         help: 'ReStyle iterations per image, in training and by default at inversion (4)',
       },
-      batch: { type: 'string', value: 'B', help: 'batch size (default 8)' },
-      'real-share': { type: 'string', value: 'F', help: 'share of each batch from --data (default 0.5)' },
-      lr: { type: 'string', value: 'LR', help: 'learning rate (default 5e-4)' },
-      'feature-steps': { type: 'string', value: 'N', help: 'training steps of the perceptual feature net (0: none)' },
-      resume: { type: 'string', value: 'CKPT', help: 'continue a run from its latest.pt' },
-      'max-images': { type: 'string', value: 'N', help: 'use the first N images of --data' },
-      bf16: { type: 'boolean', help: 'bfloat16 autocast' },
-      threads: { type: 'string', value: 'T', help: 'torch threads (default 2)' },
-      seed: { type: 'string', value: 'N', help: 'random seed (default 0)' },
-      'log-every': { type: 'string', value: 'STEPS', help: 'progress line every STEPS steps' },
-      'sheet-every': { type: 'string', value: 'KIMG', help: 'inversion sheet every KIMG' },
-      'ckpt-every': { type: 'string', value: 'KIMG', help: 'checkpoint every KIMG (default 0.5)' },
+      batch: { type: 'string', python: 'value', value: 'B', help: 'batch size (default 8)' },
+      'real-share': {
+        type: 'string',
+        python: 'value',
+        value: 'F',
+        help: 'share of each batch from --data (default 0.5)',
+      },
+      'extra-data': {
+        type: 'string',
+        python: 'paths',
+        value: 'DIRS',
+        help: 'part-coded models: more make-dataset directories (comma-separated) whose faces and swaps it learns from',
+      },
+      heldout: {
+        type: 'string',
+        python: 'path',
+        value: 'DIR',
+        help: 'part-coded models: a make-dataset directory it measures its recognition of parameters on',
+      },
+      lr: { type: 'string', python: 'value', value: 'LR', help: 'learning rate (default 5e-4)' },
+      'feature-steps': {
+        type: 'string',
+        python: 'value',
+        value: 'N',
+        help: 'training steps of the perceptual feature net (0: none)',
+      },
+      resume: { type: 'string', python: 'path', value: 'CKPT', help: 'continue a run from its latest.pt' },
+      'max-images': { type: 'string', python: 'value', value: 'N', help: 'use the first N images of --data' },
+      bf16: { type: 'boolean', python: 'value', help: 'bfloat16 autocast' },
+      threads: { type: 'string', python: 'value', value: 'T', help: 'torch threads (default 2)' },
+      seed: { type: 'string', python: 'value', value: 'N', help: 'random seed (default 0)' },
+      'log-every': { type: 'string', python: 'value', value: 'STEPS', help: 'progress line every STEPS steps' },
+      'sheet-every': { type: 'string', python: 'value', value: 'KIMG', help: 'inversion sheet every KIMG' },
+      'ckpt-every': { type: 'string', python: 'value', value: 'KIMG', help: 'checkpoint every KIMG (default 0.5)' },
     },
     notes: ['Ctrl-C stops after the current step and saves a resumable checkpoint.'],
   },
   'export-encoder': {
     usage: 'ssg export-encoder --from CKPT --out MODEL_DIR [--heldout DIR] [--images N] [--sheet FILE.png]',
     summary: 'write encoder.onnx + encoder.json into a model directory; with --heldout, its PSNR and mask IoU',
+    pythonCommand: 'export-encoder',
     options: {
-      from: { type: 'string', value: 'CKPT', help: 'encoder checkpoint (train-encoder latest.pt)', required: true },
+      from: {
+        type: 'string',
+        python: 'path',
+        value: 'CKPT',
+        help: 'encoder checkpoint (train-encoder latest.pt)',
+        required: true,
+      },
       out: {
         type: 'string',
+        python: 'path',
         value: 'DIR',
         help: 'the model directory it inverts for (holds manifest.json)',
         required: true,
       },
       heldout: {
         type: 'string',
+        python: 'path',
         value: 'DIR',
         help: 'a make-dataset directory the model never saw: figures per iteration',
       },
-      images: { type: 'string', value: 'N', help: 'held-out images to evaluate on (default 500)' },
+      images: { type: 'string', python: 'value', value: 'N', help: 'held-out images to evaluate on (default 500)' },
       sheet: {
         type: 'string',
+        python: 'path',
         value: 'FILE',
         help: 'PNG: targets, true masks, inversion per iteration, inverted masks',
       },
-      'check-dir': { type: 'string', value: 'DIR', help: "write inputs and PyTorch's output as .npy (parity checks)" },
-      threads: { type: 'string', value: 'T', help: 'torch threads (default 2)' },
+      'check-dir': {
+        type: 'string',
+        python: 'path',
+        value: 'DIR',
+        help: "write inputs and PyTorch's output as .npy (parity checks)",
+      },
+      threads: { type: 'string', python: 'value', value: 'T', help: 'torch threads (default 2)' },
     },
     notes: ['The file contract (inputs, outputs, encoder.json) is in docs/model/encoder.md.'],
   },

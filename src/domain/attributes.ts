@@ -1,26 +1,26 @@
 // Attributes: the directions of a model a workspace sees, editAttribute (an edit through the edit
 // template), and learning a direction from faces a designer marked as having a quality or not.
 //
-// learnAttribute runs synchronously in the request: it renders nothing, it fits a linear SVM on the
-// marked faces' head latents (at most 2 x MAX_EXAMPLES rows of one or two W rows each), which takes
-// milliseconds; a queue job would only add a round trip and a state to watch.
+// learnAttribute answers in the request: it renders nothing, it fits a linear SVM on the marked
+// faces' head latents (at most 2 x MAX_EXAMPLES rows of one or two W rows each), up to a second of
+// arithmetic that runs on the process's fit thread (src/directions/fit-thread.ts), never on the
+// event loop; a queue job would only add a round trip and a state to watch. One at a time per token.
 import type { AppContext } from '../context.ts';
-import {
-  type Direction,
-  DirectionError,
-  applyDirection,
-  directionRows,
-  rowDataset,
-  spreadAlong,
-} from '../directions/direction.ts';
-import { accuracy, linearSvm, subset, unit } from '../directions/fit.ts';
+import { type Direction, DirectionError, applyDirection, directionRows, spreadAlong } from '../directions/direction.ts';
 import { ComponentPart, requirePart, resolveComponents } from './components.ts';
 import { editFace, type EditResult, type EditTarget, type LatentEdit } from './edit-template.ts';
 import type { EditSpec } from './edits.ts';
 import { badInput } from './errors.ts';
+import { withinTokenLimit } from './in-flight.ts';
 import { findFaces, findProject, modelRuntime } from './queries.ts';
-import { headLatents } from './sql/edit-writes.ts';
-import { type AttributeRow, saveWorkspaceDirection, visibleDirections } from './sql/attribute-directions.ts';
+import { headRows } from './sql/edit-writes.ts';
+import {
+  type AttributeRow,
+  checkDirectionRoom,
+  saveWorkspaceDirection,
+  visibleDirections,
+} from './sql/attribute-directions.ts';
+import { takeJobAllowance } from './sql/job-allowance.ts';
 import type { Principal } from './tokens.ts';
 import { requireId, requireName } from './validate.ts';
 
@@ -81,6 +81,9 @@ export function attributeSpec(app: AppContext, principal: Principal, input: Edit
       params: {
         attribute: dir.name,
         amount,
+        // What a designer moved: the plugin's slider is in spreads, and the history says "+3", not
+        // the W distance 2.94897 it became.
+        spreads: dir.spread > 0 ? amount / dir.spread : undefined,
         component: dir.component,
         part: dir.part,
         directionId: dir.id,
@@ -110,11 +113,15 @@ export interface LearnAttributeInput {
 }
 
 /** Fits a direction from marked faces of one project (their head latents) and stores it for the workspace. */
-export async function learnAttribute(
+export function learnAttribute(
   app: AppContext,
   principal: Principal,
   input: LearnAttributeInput,
 ): Promise<AttributeRow> {
+  return withinTokenLimit(principal, 'learnAttribute', () => learn(app, principal, input));
+}
+
+async function learn(app: AppContext, principal: Principal, input: LearnAttributeInput): Promise<AttributeRow> {
   const project = await findProject(app, principal, input.projectId);
   const name = requireName(input.name);
   const part = requirePart(input.part ?? ComponentPart.SHAPE);
@@ -136,30 +143,27 @@ export async function learnAttribute(
   if (new Set(all).size !== all.length) {
     throw badInput('a face is listed twice (or as both having and not having the quality)', 'negativeFaceIds');
   }
+  // Before the reads and the fits: a full workspace is refused, and the token's allowance pays for them.
+  await checkDirectionRoom(app.prisma, info.id, principal.workspaceId, name);
+  await takeJobAllowance(app.prisma, principal.tokenId, app.config.limits);
   const found = await findFaces(app, principal, all);
   const stranger = found.find((f) => f.project.id !== project.id);
   if (stranger) throw badInput(`face ${stranger.face.id} is not a face of project ${project.id}`, 'positiveFaceIds');
-  const heads = await headLatents(app.prisma, all);
   const rows = directionRows(info, { component, part });
-  const d = rowDataset(
-    info.layout,
-    heads.map((h) => h.latent),
-    rows,
-    heads.map((_, i) => (i < pos.length ? 1 : 0)),
-  );
-  const model = linearSvm(d, 1);
-  const vector = unit(model.w);
+  const D = info.layout.dim;
+  // Positives first, as asked; only the direction's rows (the fit sees nothing else).
+  const latents = await headRows(app.prisma, all, rows, D);
+  const perFace = rows.length * D;
+  const fit = await app.fits.fitExamples({
+    dim: D,
+    rows: rows.map((_, j) => j),
+    latents,
+    latentLength: perFace,
+    positives: pos.length,
+  });
+  const vector = fit.vector;
   if (!vector.some((v) => v !== 0)) {
     throw badInput(`the marked faces do not differ on the ${part.toLowerCase()} rows of ${component}`, 'component');
-  }
-  // Held-out accuracy by 10-fold cross-validation (leave-one-out under 10 faces): each face
-  // classified by a direction fitted without it.
-  const folds = Math.min(10, d.n);
-  let right = 0;
-  for (let f = 0; f < folds; f++) {
-    const out = [...Array(d.n).keys()].filter((j) => j % folds === f);
-    const rest = [...Array(d.n).keys()].filter((j) => j % folds !== f);
-    right += accuracy(linearSvm(subset(d, rest), 1), subset(d, out)) * out.length;
   }
   const direction: Direction = {
     name,
@@ -167,8 +171,8 @@ export async function learnAttribute(
     part,
     vector,
     method: 'linear-svm',
-    accuracy: right / d.n,
-    samples: d.n,
+    accuracy: fit.accuracy,
+    samples: fit.samples,
     spread: await spreadAlong(runtime, vector, rows.length),
     source: 'examples',
   };

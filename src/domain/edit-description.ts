@@ -55,10 +55,13 @@ export function describeEdit(operation: string, params: unknown, otherFaceName?:
       return `blend ${num(p.t)} toward ${other}: ${componentWords(p)}`;
     case 'TRUNCATE':
       return `truncation ${num(p.psi)}`;
-    case 'ATTRIBUTE':
-      return p.attribute === undefined
-        ? 'attribute'
-        : `${String(p.attribute)} ${Number(p.amount) >= 0 ? '+' : ''}${num(p.amount)}`;
+    case 'ATTRIBUTE': {
+      if (p.attribute === undefined) return 'attribute';
+      // In spreads where the edit stored them (the plugin's slider unit: "+3", not the W distance
+      // 2.94897 it became), else the W distance of older edits.
+      const moved = typeof p.spreads === 'number' ? Number(p.spreads.toPrecision(4)) : Number(p.amount);
+      return `${String(p.attribute)} ${moved >= 0 ? '+' : ''}${num(moved)}`;
+    }
     case 'INVERT': {
       const size = p.width !== undefined && p.height !== undefined ? ` (${num(p.width)} x ${num(p.height)})` : '';
       return `found from an image${size}`;

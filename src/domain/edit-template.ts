@@ -209,6 +209,8 @@ export interface RootEditOptions {
   job?: NewEdit['job'];
   /** Writes in the same transaction, before the face (e.g. the source image it refers to). */
   before?: (tx: Tx) => Promise<void>;
+  /** The caller took the job allowance already, before its expensive checks (importImage). */
+  allowanceTaken?: boolean;
 }
 
 /** A new face whose root edit holds `latent` (already checked by the caller). */
@@ -222,7 +224,7 @@ export function createRootEdit(
   return inTx(app, async (tx) => {
     await options.before?.(tx);
     const locked = await insertFace(tx, root.projectId, root.name, options.status);
-    await takeJobAllowance(tx, principal.tokenId, app.config.limits);
+    if (!options.allowanceTaken) await takeJobAllowance(tx, principal.tokenId, app.config.limits);
     return appendEdit(tx, locked, { authorTokenId: principal.tokenId, ...root, latent, job: options.job });
   });
 }

@@ -283,7 +283,7 @@ export async function renderFace(app: AppContext, principal: Principal, input: R
   const editId = input.editId === null || input.editId === undefined ? undefined : requireId('edit', input.editId);
   const quality = requireQuality(input.quality, RenderQuality.FULL);
   const { face, project } = await findFace(app, principal, faceId);
-  if (face.status !== 'READY') throw faceNotReady(face.id, face.status);
+  if (face.status !== 'READY') throw faceNotReady(face.id, face.status, face.failureReason);
   const runtime = modelRuntime(app, project.modelId);
   const { components, names } = resolveComponents(runtime.info, input.components, { allowCoarse: false });
   let targetEditId = face.headEditId!;
@@ -306,11 +306,14 @@ export async function renderFace(app: AppContext, principal: Principal, input: R
   });
 }
 
-/** Cancels a QUEUED job; a job that already started or ended is returned unchanged. */
+/**
+ * Cancels a QUEUED job, or an image import while it runs (its face becomes FAILED); a render that
+ * already started, or a job that ended, is returned unchanged.
+ */
 export async function cancelJob(app: AppContext, principal: Principal, jobIdRaw: string): Promise<JobRecord> {
   const jobId = requireId('job', jobIdRaw);
   const job = await findJob(app, principal, jobId);
-  // The queue announces the change (JOB_UPDATED) itself.
-  if (job.status === 'QUEUED') await app.jobs.cancel(job.id);
+  // The queue announces the change (JOB_UPDATED) itself; the statement decides what may be cancelled.
+  if (job.status === 'QUEUED' || job.status === 'RUNNING') await app.jobs.cancel(job.id);
   return findJob(app, principal, jobId);
 }

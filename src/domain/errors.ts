@@ -1,6 +1,6 @@
 // Stable error codes (extensions.code) and the helpers the domain and resolvers throw with.
-// product.md fixes UNAUTHENTICATED, NOT_FOUND, BAD_USER_INPUT and CONFLICT; the rest are the
-// server's own limits and conditions.
+// UNAUTHENTICATED, NOT_FOUND, BAD_USER_INPUT and CONFLICT are the API's basic codes (README,
+// "Errors"); the rest are the server's own limits and conditions.
 import { GraphQLError } from 'graphql';
 
 export const ErrorCode = {
@@ -31,10 +31,21 @@ export const ErrorCode = {
   INVALID_IMAGE: 'INVALID_IMAGE',
   /** importImage: an image format other than PNG and JPEG (GIF, WebP, HEIC, ...). */
   UNSUPPORTED_IMAGE_FORMAT: 'UNSUPPORTED_IMAGE_FORMAT',
+  /** importImage: the picture took longer to decode than SSG_IMAGE_DECODE_TIMEOUT_MS (its decoder was stopped). */
+  IMAGE_DECODE_TIMEOUT: 'IMAGE_DECODE_TIMEOUT',
+  /** importImage: every image decoder is busy and SSG_IMAGE_DECODE_QUEUE pictures already wait; retry in a few seconds. */
+  IMAGE_DECODER_BUSY: 'IMAGE_DECODER_BUSY',
   /** importImage on a model that has no image encoder. */
   MODEL_CANNOT_INVERT: 'MODEL_CANNOT_INVERT',
   /** The face's inversion is still running (or failed): it has no latent to edit, render or read yet. */
   FACE_NOT_READY: 'FACE_NOT_READY',
+  /** learnAttribute: the workspace has MAX_WORKSPACE_DIRECTIONS directions already (rewriting one of them is allowed). */
+  TOO_MANY_ATTRIBUTES: 'TOO_MANY_ATTRIBUTES',
+  /**
+   * learnAttribute or previewEdit while the same token already has as many running in this API
+   * process as it may (src/domain/in-flight.ts); extensions.limit says how many. Retry when one answers.
+   */
+  TOO_MANY_IN_FLIGHT: 'TOO_MANY_IN_FLIGHT',
   /** The request's body did not arrive in time (HTTP 408). */
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   /** More operations at once on one WebSocket than the server allows (SSG_WS_MAX_OPERATIONS). */
@@ -56,13 +67,13 @@ export const badInput = (message: string, field?: string) =>
 export const conflict = (message: string, extra: Record<string, unknown> = {}) =>
   appError(ErrorCode.CONFLICT, message, extra);
 
-export const faceNotReady = (faceId: string, status: string) =>
+export const faceNotReady = (faceId: string, status: string, reason?: string | null) =>
   appError(
     ErrorCode.FACE_NOT_READY,
     status === 'FAILED'
-      ? `face ${faceId} has no latent: its image inversion failed (delete it and import the image again)`
+      ? `face ${faceId} has no latent: ${reason ?? 'its image inversion failed'} (delete it and import the image again)`
       : `face ${faceId} is still being inverted from its image; wait for its job (jobUpdated) to succeed`,
-    { faceId, status },
+    { faceId, status, ...(status === 'FAILED' ? { reason: reason ?? null } : {}) },
   );
 
 export const unauthenticated = () =>

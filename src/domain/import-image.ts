@@ -1,5 +1,5 @@
 // importImage: a designer's PNG or JPEG as a new face. The image is checked, cropped and resized
-// here (bad input is refused before anything is written); then one transaction stores the aligned
+// first, in a worker thread (app.images: bad input is refused before anything is written); then one transaction stores the aligned
 // image, a face in status INVERTING whose root edit (INVERT) holds w_avg as a placeholder, and the
 // INVERT_IMAGE job. The worker inverts the image with the model's encoder, writes the found W+
 // into the root edit, marks the face READY and renders it (src/jobs/invert-image.ts).
@@ -7,19 +7,14 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { NOW_UTC } from '../db/clock.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { uuidv7 } from '../jobs/ids.ts';
+import { uuidv7 } from '../db/ids.ts';
 import { hasEncoder, MAX_ENCODER_ITERATIONS, readEncoderInfo } from '../inference/encoder.ts';
-import {
-  alignImage,
-  decodeImage,
-  ImageInputError,
-  MAX_IMAGE_BYTES,
-  type Crop,
-  type DecodedImage,
-} from '../inference/image-input.ts';
+import type { DecodedPicture } from '../inference/image-decoder.ts';
+import { ImageInputError, MAX_IMAGE_BYTES, type Crop } from '../inference/image-input.ts';
 import { createRootEdit, type EditResult } from './edit-template.ts';
 import { appError, badInput, ErrorCode } from './errors.ts';
 import { findProject, modelRuntime } from './queries.ts';
+import { takeJobAllowance } from './sql/job-allowance.ts';
 import type { Principal } from './tokens.ts';
 import { requireId, requireName } from './validate.ts';
 
@@ -54,11 +49,12 @@ export async function importImage(app: AppContext, principal: Principal, input: 
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ENCODER_ITERATIONS) {
     throw badInput(`iterations must be a whole number from 1 to ${MAX_ENCODER_ITERATIONS}`, 'iterations');
   }
-  let decoded: DecodedImage;
-  let aligned: ReturnType<typeof alignImage>;
+  // Decoding and resizing are the expensive part: the token's allowance pays for them first.
+  await takeJobAllowance(app.prisma, principal.tokenId, app.config.limits);
+  let decoded: DecodedPicture;
   try {
-    decoded = decodeImage(bytes);
-    aligned = alignImage(decoded, runtime.info.resolution, input.crop);
+    // In a worker thread: a large or hostile picture must not stall the event loop.
+    decoded = await app.images.decode(bytes, runtime.info.resolution, input.crop);
   } catch (err) {
     throw imageError(err);
   }
@@ -72,7 +68,7 @@ export async function importImage(app: AppContext, principal: Principal, input: 
     format: decoded.format,
     width: decoded.width,
     height: decoded.height,
-    crop: { ...aligned.crop },
+    crop: { ...decoded.crop },
     iterations,
   };
   return createRootEdit(
@@ -82,12 +78,13 @@ export async function importImage(app: AppContext, principal: Principal, input: 
     placeholder,
     {
       status: 'INVERTING',
+      allowanceTaken: true,
       job: { kind: 'INVERT_IMAGE', options: { sourceImageId, iterations } },
       before: async (tx) => {
         await tx.$executeRaw`
           INSERT INTO "SourceImage" (id, "workspaceId", format, width, height, bytes, sha256, crop, "alignedPng", "createdAt")
           VALUES (${sourceImageId}::uuid, ${principal.workspaceId}::uuid, ${decoded.format}, ${decoded.width},
-                  ${decoded.height}, ${bytes.length}, ${sha256}, ${JSON.stringify(aligned.crop)}::jsonb, ${aligned.png},
+                  ${decoded.height}, ${bytes.length}, ${sha256}, ${JSON.stringify(decoded.crop)}::jsonb, ${decoded.png},
                   ${Prisma.raw(NOW_UTC)})`;
       },
     },
@@ -116,6 +113,10 @@ function imageError(err: unknown): Error {
       return appError(ErrorCode.UNSUPPORTED_IMAGE_FORMAT, err.message, { field: 'imageBase64' });
     case 'BAD_CROP':
       return badInput(err.message, 'crop');
+    case 'TIMEOUT':
+      return appError(ErrorCode.IMAGE_DECODE_TIMEOUT, err.message, { field: 'imageBase64' });
+    case 'BUSY':
+      return appError(ErrorCode.IMAGE_DECODER_BUSY, err.message, { retryAfter: 5 });
     default:
       return appError(ErrorCode.INVALID_IMAGE, err.message, { field: 'imageBase64' });
   }

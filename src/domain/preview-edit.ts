@@ -6,6 +6,8 @@
 // are history and storage a preview must not leave. At PREVIEW quality a render costs a few ms
 // (bench:inference), so it is answered inline as a data: URL. The runtime batches concurrent
 // previews like renders; an API-only process creates the preview session on the first dry run.
+// onnxruntime runs on its own threads; what stays on the event loop is the image's PNG alone
+// (renderImage), and a token has at most a few previews running at once (in-flight.ts).
 import type { AppContext } from '../context.ts';
 import { attributeSpec, type EditAttributeInput } from './attributes.ts';
 import type { EditOperation } from '../generated/prisma/enums.ts';
@@ -23,8 +25,10 @@ import {
   type SwapComponentsInput,
 } from './edits.ts';
 import { badInput } from './errors.ts';
+import { withinTokenLimit } from './in-flight.ts';
 import { findFaces } from './queries.ts';
 import { RenderQuality, requireQuality } from './render-quality.ts';
+import { PREVIEW_JOB_COST, takeJobAllowance } from './sql/job-allowance.ts';
 import type { Principal } from './tokens.ts';
 
 export interface PreviewEditInput {
@@ -70,17 +74,21 @@ function operationSpec(app: AppContext, principal: Principal, input: PreviewEdit
   return (OPERATIONS[field] as (i: unknown, a: AppContext, p: Principal) => EditSpec)(input[field], app, principal);
 }
 
-export async function previewEdit(
-  app: AppContext,
-  principal: Principal,
-  input: PreviewEditInput,
-): Promise<EditPreview> {
+/** A dry run, rendered; a token has at most IN_FLIGHT_LIMITS.previewEdit of them running here. */
+export function previewEdit(app: AppContext, principal: Principal, input: PreviewEditInput): Promise<EditPreview> {
+  return withinTokenLimit(principal, 'previewEdit', () => preview(app, principal, input));
+}
+
+async function preview(app: AppContext, principal: Principal, input: PreviewEditInput): Promise<EditPreview> {
   const quality = requireQuality(input.quality, RenderQuality.PREVIEW);
   const s = operationSpec(app, principal, input);
+  // The render runs here, in the API process: the token's allowance pays for it first.
+  const cost = quality === RenderQuality.PREVIEW ? PREVIEW_JOB_COST : 1;
+  await takeJobAllowance(app.prisma, principal.tokenId, app.config.limits, cost);
   const dry = await dryRunEdit(app, principal, s.operation, s.target, s.op);
   const otherId = namedFaceId(dry.params);
   const [render, otherName] = await Promise.all([
-    dry.runtime.render({ latent: dry.latent, quality }),
+    dry.runtime.renderImage({ latent: dry.latent, quality }),
     otherId ? findFaces(app, principal, [otherId]).then((f) => f[0]!.face.name) : undefined,
   ]);
   return {

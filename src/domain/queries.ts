@@ -3,7 +3,7 @@ import type { AppContext } from '../context.ts';
 import { NOW_UTC } from '../db/clock.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { ModelInfo } from '../inference/types.ts';
-import { uuidv7 } from '../jobs/ids.ts';
+import { uuidv7 } from '../db/ids.ts';
 import { ErrorCode, appError, badInput, faceNotReady, notFound } from './errors.ts';
 import { pageSize, parseIdCursor, parseSeqCursor, idCursor, seqCursor, toPage, type Page } from './pagination.ts';
 import { editSelect, type EditRecord, type FaceRecord, type JobRecord, type ProjectRecord } from './records.ts';
@@ -60,11 +60,13 @@ export async function findFaces(
   // One statement for the faces and their projects (scoped to the workspace).
   const rows = await app.prisma.$queryRaw<(FaceRecord & { p_name: string; p_modelId: string; p_createdAt: Date })[]>`
     SELECT f.id::text AS id, f."projectId"::text AS "projectId", f.name, f."headEditId"::text AS "headEditId", f."editCount", f.status::text AS status,
-           f."createdAt", f."updatedAt", p.name AS p_name, p."modelId" AS "p_modelId", p."createdAt" AS "p_createdAt"
+           f."failureReason", f."createdAt", f."updatedAt", p.name AS p_name, p."modelId" AS "p_modelId", p."createdAt" AS "p_createdAt"
     FROM "Face" f JOIN "Project" p ON p.id = f."projectId"
     WHERE f.id = ANY (${faceIds}::uuid[]) AND ${faceInWorkspaceSql(Prisma.sql`f.id`, principal)}`;
+  // By id, not a search per face: learnAttribute asks for up to 1,000 faces on the event loop.
+  const byId = new Map(rows.map((r) => [r.id, r]));
   return faceIds.map((faceId, i) => {
-    const row = rows.find((r) => r.id === faceId);
+    const row = byId.get(faceId);
     if (!row) throw notFound('face', ids[i]!);
     const { p_name, p_modelId, p_createdAt, ...face } = row;
     return {
@@ -106,14 +108,16 @@ export async function editLatent(
   id: string,
 ): Promise<{ latent: Uint8Array; modelId: string }> {
   const editId = requireId('edit', id);
-  const rows = await app.prisma.$queryRaw<{ latent: Uint8Array; modelId: string; faceId: string; status: string }[]>`
-    SELECT e.latent, p."modelId", f.id::text AS "faceId", f.status::text AS status
+  const rows = await app.prisma.$queryRaw<
+    { latent: Uint8Array; modelId: string; faceId: string; status: string; failureReason: string | null }[]
+  >`
+    SELECT e.latent, p."modelId", f.id::text AS "faceId", f.status::text AS status, f."failureReason"
     FROM "Edit" e JOIN "Face" f ON f.id = e."faceId" JOIN "Project" p ON p.id = f."projectId"
     WHERE e.id = ${editId}::uuid AND ${faceInWorkspaceSql(Prisma.sql`e."faceId"`, principal)}`;
   if (!rows.length) throw notFound('edit', id);
-  const { latent, modelId, faceId, status } = rows[0]!;
+  const { latent, modelId, faceId, status, failureReason } = rows[0]!;
   // A face being inverted holds a placeholder latent until its job writes the found one.
-  if (status !== 'READY') throw faceNotReady(faceId, status);
+  if (status !== 'READY') throw faceNotReady(faceId, status, failureReason);
   return { latent, modelId };
 }
 

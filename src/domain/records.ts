@@ -34,6 +34,8 @@ export interface FaceRecord {
   editCount: number;
   /** INVERTING until an importImage inversion has written the root latent. */
   status: FaceStatus;
+  /** Why the face is FAILED (its import was cancelled, or its inversion job failed); null otherwise. */
+  failureReason: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,14 +1,13 @@
 // Binary routes: render images (content-addressed, immutable, cached by clients) and latent export.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.ts';
-import { Prisma } from '../generated/prisma/client.ts';
 import { ErrorCode } from '../domain/errors.ts';
-import { renderInWorkspaceSql } from '../domain/scope.ts';
+import { readDepthPng, readRender } from '../domain/sql/render-files.ts';
 import type { Principal } from '../domain/tokens.ts';
 import { isUuid } from '../domain/validate.ts';
 import { latentNpy } from '../domain/latent-npy.ts';
 import { LATENT_ROUTE, RENDER_ROUTE } from './routes.ts';
-import { sendError } from './util.ts';
+import { sendError } from './respond.ts';
 
 export const CACHE_IMMUTABLE = 'private, max-age=31536000, immutable';
 
@@ -80,13 +79,13 @@ export async function serveFile(
   if (kind !== 'depth') {
     const etag = `"${renderId}-${kind}"`;
     const cached = etagMatches(req, etag);
-    const rows = await readRender(app, principal, renderId, cached ? null : kind);
+    const rows = await readRender(app.prisma, principal, renderId, cached ? null : kind);
     if (!rows.length) return notFound(res, `render ${renderId}`);
     if (cached) return notModified(res, etag);
     return sendPng(req, res, etag, rows[0].png, `${kind} of render ${renderId}`);
   }
 
-  const access = await readRender(app, principal, renderId, null);
+  const access = await readRender(app.prisma, principal, renderId, null);
   if (!access.length) return notFound(res, `render ${renderId}`);
 
   const info = app.models.get(access[0].modelId)?.info;
@@ -108,31 +107,8 @@ export async function serveFile(
   // Render rows never change: the ETag follows from the URL alone.
   const etag = `"${renderId}-${kind}-${componentIndex}"`;
   if (etagMatches(req, etag)) return notModified(res, etag);
-  const png = (
-    await app.prisma.renderDepth.findUnique({
-      where: { imageId_componentIndex: { imageId: access[0].imageId, componentIndex } },
-      select: { png: true },
-    })
-  )?.png;
+  const png = await readDepthPng(app.prisma, access[0].imageId, componentIndex);
   return sendPng(req, res, etag, png, `${kind} of render ${renderId}`);
-}
-
-/**
- * The render's model and image (and one of its PNGs, when `png` names it) if the render is the
- * caller's workspace's; no row otherwise. Images are shared between workspaces, Render rows never.
- */
-function readRender(
-  app: AppContext,
-  principal: Principal,
-  renderId: string,
-  png: 'image' | 'segmentation' | null,
-): Promise<{ modelId: string; imageId: string; png: Uint8Array | null }[]> {
-  const column =
-    png === null ? Prisma.sql`NULL::bytea` : Prisma.raw(png === 'image' ? 'i."imagePng"' : 'i."segmentationPng"');
-  return app.prisma.$queryRaw<{ modelId: string; imageId: string; png: Uint8Array | null }[]>`
-    SELECT r."modelId", r."imageId"::text AS "imageId", ${column} AS png
-    FROM "Render" r JOIN "RenderImage" i ON i.id = r."imageId"
-    WHERE r.id = ${renderId}::uuid AND ${renderInWorkspaceSql('r', principal)}`;
 }
 
 const pngHeaders = (etag: string) => ({ etag, 'cache-control': CACHE_IMMUTABLE, 'content-type': 'image/png' });

@@ -2,6 +2,7 @@
 // run it (an API-only process with jobs waiting and no worker seen would accept edits that never render).
 import type { AppContext } from '../context.ts';
 import { JOB_DEFAULTS } from '../jobs/config.ts';
+import { liveWorkerSql } from '../jobs/sql/worker-registry.ts';
 
 export interface Readiness {
   ok: boolean;
@@ -14,8 +15,7 @@ export async function readiness(app: AppContext): Promise<Readiness> {
   try {
     const [row] = await app.prisma.$queryRawUnsafe<{ queued: number; alive: number }[]>(
       `SELECT (SELECT count(*)::int FROM "InferenceJob" WHERE status = 'QUEUED') AS queued,
-              (SELECT count(*)::int FROM "QueueWorker"
-                WHERE "lastSeenAt" > now() - make_interval(secs => $1)) AS alive`,
+              (SELECT count(*)::int FROM "QueueWorker" w WHERE ${liveWorkerSql('w', '$1')}) AS alive`,
       JOB_DEFAULTS.deadAfterMs / 1000,
     );
     checks.database = 'ok';

@@ -31,20 +31,18 @@ import { isFileRoute, serveFile } from './files.ts';
 import { metricsAccess } from './metrics-access.ts';
 import { readiness } from './readiness.ts';
 import { isSigned, verifySignedUrl } from './signed-urls.ts';
+import { baseUrlOf, trustedProxyList } from './base-url.ts';
 import {
   BodyAborted,
   BodyLengthMismatch,
   BodyTimeout,
   BodyTooLarge,
-  baseUrlOf,
-  corsHandler,
+  drainBody,
+  MAX_DRAIN_BYTES,
   readBody,
-  sendBodyTimeout,
-  sendError,
-  sendJson,
-  sendTooLarge,
-  trustedProxyList,
-} from './util.ts';
+} from './body.ts';
+import { corsHandler } from './cors.ts';
+import { sendBodyTimeout, sendError, sendJson, sendTooLarge } from './respond.ts';
 import { createWsSessions, type WsSession } from './ws-sessions.ts';
 
 /** How long running HTTP requests may take to finish once shutdown starts. */
@@ -223,7 +221,10 @@ export async function createHttpServer(app: AppContext): Promise<HttpServer> {
       try {
         raw = await readBody(req, config.bodyTimeoutMs);
       } catch (err) {
-        if (err instanceof BodyTooLarge) return sendTooLarge(res);
+        if (err instanceof BodyTooLarge) {
+          await drainBody(req, MAX_DRAIN_BYTES, config.bodyTimeoutMs);
+          return sendTooLarge(res);
+        }
         if (err instanceof BodyTimeout) return sendBodyTimeout(res, config.bodyTimeoutMs);
         if (err instanceof BodyAborted) return void res.destroy();
         if (err instanceof BodyLengthMismatch)

@@ -1,5 +1,5 @@
 // Generator hyper-parameters, latent layout, class tables and the expected checkpoint
-// tensor list (shared/spec/model.md §1-§4).
+// tensor list (docs/model/network.md §1-§4).
 import type { GeneratorConfig, LatentLayout, ModelComponent } from './types.ts';
 
 export const DEFAULT_CONFIG: GeneratorConfig = {

@@ -1,4 +1,4 @@
-// Builds the mapping and generator ONNX graphs from a g_ema state dict (shared/spec/model.md).
+// Builds the mapping and generator ONNX graphs from a g_ema state dict (docs/model/network.md).
 // All weight-only arithmetic (equalised-lr scales, modulation + demodulation of the fixed convs,
 // the positional input through pos_embed, the lrelu gain sqrt(2)) is folded at build time
 // (graph/folds.ts). One module per part of the checkpoint's tree: graph/mapping.ts (style.*),

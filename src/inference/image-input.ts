@@ -5,6 +5,7 @@
 // "Aligned" here means framed the way the training images are: the model has no landmark
 // detector, so the crop is the caller's (or the centre square); a face framed like the dataset's
 // (head and shoulders filling the square) inverts best.
+import zlib from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { encodeRgb } from './png.ts';
@@ -14,7 +15,15 @@ export const MAX_IMAGE_BYTES = 8 * 1024 * 1024;
 /** Refuse images with more pixels than this (a 6000 x 4000 photo is 24 MP). */
 export const MAX_IMAGE_PIXELS = 40_000_000;
 
-export type ImageErrorKind = 'NOT_AN_IMAGE' | 'UNSUPPORTED_FORMAT' | 'TOO_LARGE' | 'BAD_CROP';
+export type ImageErrorKind =
+  | 'NOT_AN_IMAGE'
+  | 'UNSUPPORTED_FORMAT'
+  | 'TOO_LARGE'
+  | 'BAD_CROP'
+  /** ImageDecoder: every worker busy and the queue full. */
+  | 'BUSY'
+  /** ImageDecoder: the decode ran past its time limit. */
+  | 'TIMEOUT';
 
 export class ImageInputError extends Error {
   override name = 'ImageInputError';
@@ -59,6 +68,16 @@ function formatOf(bytes: Uint8Array): 'png' | 'jpeg' | 'other' | 'none' {
   return 'none';
 }
 
+/**
+ * Progressive scans a JPEG may have. libjpeg's progressive script writes 10 for a colour image (6
+ * for grey) and mozjpeg's optimised scripts stay under 20; every scan walks the whole frame again,
+ * so a file of thousands of empty scans costs seconds while saying nothing. 64 leaves room for
+ * any encoder's script and bounds the walk.
+ */
+export const MAX_JPEG_SCANS = 64;
+/** A PNG's raw pixel data (what its IDAT inflates to): 8-bit RGBA at the pixel limit, plus row filter bytes. */
+const MAX_PNG_RAW_BYTES = MAX_IMAGE_PIXELS * 4;
+
 /** Decodes PNG or JPEG bytes, refusing what it cannot read and what is too large. */
 export function decodeImage(bytes: Uint8Array): DecodedImage {
   if (bytes.length > MAX_IMAGE_BYTES) {
@@ -69,35 +88,36 @@ export function decodeImage(bytes: Uint8Array): DecodedImage {
     throw new ImageInputError('UNSUPPORTED_FORMAT', 'only PNG and JPEG images can be imported (convert it first)');
   }
   if (format === 'none') throw new ImageInputError('NOT_AN_IMAGE', 'the data is not a PNG or JPEG image');
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
     if (format === 'png') {
       // The header gives the size before the pixels are inflated.
-      const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const w = view.length >= 24 ? view.readUInt32BE(16) : 0;
-      const h = view.length >= 24 ? view.readUInt32BE(20) : 0;
-      checkPngChunks(view);
-      checkPixels(w, h);
+      const header = checkPngChunks(view);
+      checkPixels(header.width, header.height);
+      checkPngInflation(view, header);
       const png = PNG.sync.read(view);
       // What was decoded must be what the header claimed (and what was checked).
-      if (png.width !== w || png.height !== h) {
+      if (png.width !== header.width || png.height !== header.height) {
         throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is damaged: its pixels do not match its stated size');
       }
       return { format, width: png.width, height: png.height, rgba: new Uint8Array(png.data) };
     }
+    // The frame header and the scans are counted before jpeg-js allocates or decodes anything.
+    const frame = checkJpegMarkers(view);
+    checkPixels(frame.width, frame.height);
     const img = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: true,
-      maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
-      maxMemoryUsageInMB: 512,
+      // Our own check above is the pixel limit; these only keep jpeg-js's from refusing first.
+      maxResolutionInMP: Math.ceil(MAX_IMAGE_PIXELS / 1e6) + 1,
+      maxMemoryUsageInMB: jpegMemoryMb(frame),
     });
-    checkPixels(img.width, img.height);
+    if (img.width !== frame.width || img.height !== frame.height) {
+      throw new ImageInputError('NOT_AN_IMAGE', 'the JPEG file is damaged: its pixels do not match its stated size');
+    }
     return { format, width: img.width, height: img.height, rgba: img.data };
   } catch (err) {
     if (err instanceof ImageInputError) throw err;
-    const msg = (err as Error).message ?? String(err);
-    if (/maxResolutionInMP|maxMemoryUsageInMB/.test(msg)) {
-      throw new ImageInputError('TOO_LARGE', `the image has more than ${MAX_IMAGE_PIXELS} pixels`);
-    }
     // The decoder's own message names its internals, which tell a designer nothing.
     throw new ImageInputError(
       'NOT_AN_IMAGE',
@@ -106,27 +126,169 @@ export function decodeImage(bytes: Uint8Array): DecodedImage {
   }
 }
 
+interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+  interlaced: boolean;
+  /** The IDAT chunks' data, concatenated: the zlib stream of the pixels. */
+  idat: Buffer[];
+}
+
 /**
  * Walks a PNG's chunk list before anything is inflated: exactly one IHDR, first, and every chunk
  * inside the file. A second IHDR is how a small file claims a huge image after the size check.
  */
-function checkPngChunks(view: Buffer): void {
+function checkPngChunks(view: Buffer): PngHeader {
   let offset = 8;
-  let headers = 0;
-  let first = true;
+  let header: PngHeader | undefined;
   while (offset + 8 <= view.length) {
     const length = view.readUInt32BE(offset);
     const type = view.toString('latin1', offset + 4, offset + 8);
-    if (first && type !== 'IHDR')
+    if (!header && type !== 'IHDR')
       throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is damaged: it does not start with its header');
-    first = false;
-    if (type === 'IHDR' && ++headers > 1) {
-      throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is damaged: it has more than one header');
-    }
+    if (offset + 12 + length > view.length) break;
+    const data = view.subarray(offset + 8, offset + 8 + length);
+    if (type === 'IHDR') {
+      if (header) throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is damaged: it has more than one header');
+      if (length < 13) throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is damaged: its header is cut short');
+      header = {
+        width: data.readUInt32BE(0),
+        height: data.readUInt32BE(4),
+        bitDepth: data[8]!,
+        colorType: data[9]!,
+        interlaced: data[12] === 1,
+        idat: [],
+      };
+    } else if (type === 'IDAT') header!.idat.push(data);
     offset += 12 + length;
-    if (type === 'IEND') return;
+    if (type === 'IEND') return header!;
   }
-  if (offset > view.length) throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is cut short');
+  throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is cut short');
+}
+
+/** Channels per pixel of each PNG colour type (grey, RGB, palette, grey + alpha, RGBA). */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Adam7's seven passes: x start, y start, x step, y step. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+/** Bytes the header says the pixels inflate to: each row (of each interlace pass) plus its filter byte. */
+export function pngRawBytes(h: Pick<PngHeader, 'width' | 'height' | 'bitDepth' | 'colorType' | 'interlaced'>): number {
+  const channels = PNG_CHANNELS[h.colorType];
+  if (!channels || ![1, 2, 4, 8, 16].includes(h.bitDepth)) {
+    throw new ImageInputError('NOT_AN_IMAGE', 'the PNG file is damaged: its header names no valid pixel format');
+  }
+  const rowBytes = (w: number) => Math.ceil((w * channels * h.bitDepth) / 8) + 1;
+  if (!h.interlaced) return h.height * rowBytes(h.width);
+  let total = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const w = Math.ceil((h.width - x0) / dx);
+    const rows = Math.ceil((h.height - y0) / dy);
+    if (w > 0 && rows > 0) total += rows * rowBytes(w);
+  }
+  return total;
+}
+
+/**
+ * Inflates the pixel stream with its output capped at what the header declares, so a small file
+ * whose IDAT inflates to gigabytes (pngjs does not cap interlaced images) stops at the declared
+ * size. The output is dropped: pngjs inflates again, now known to be bounded.
+ */
+function checkPngInflation(view: Buffer, header: PngHeader): void {
+  const declared = pngRawBytes(header);
+  if (declared > MAX_PNG_RAW_BYTES + header.height) {
+    throw new ImageInputError(
+      'TOO_LARGE',
+      `the image is ${header.width} x ${header.height} at ${header.bitDepth} bits per channel; export it at 8 bits per channel or smaller`,
+    );
+  }
+  try {
+    zlib.inflateSync(Buffer.concat(header.idat), { maxOutputLength: declared });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ImageInputError(
+        'NOT_AN_IMAGE',
+        'the PNG file is damaged: its pixel data is larger than its stated size',
+      );
+    }
+    throw err;
+  }
+}
+
+interface JpegFrame {
+  width: number;
+  height: number;
+  components: number;
+}
+
+const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+
+/** Walks a JPEG's markers: its frame header (the real size) and the number of scans, without decoding. */
+function checkJpegMarkers(view: Buffer): JpegFrame {
+  const cut = () => new ImageInputError('NOT_AN_IMAGE', 'the JPEG file is cut short');
+  let frame: JpegFrame | undefined;
+  let scans = 0;
+  let i = 2;
+  while (i < view.length) {
+    // Stray bytes between segments are skipped, as libjpeg does (with a warning).
+    while (i < view.length && view[i] !== 0xff) i++;
+    if (i >= view.length) break;
+    while (view[i] === 0xff) i++; // fill bytes
+    const marker = view[i++];
+    if (marker === undefined) throw cut();
+    if (marker === 0xd9) break; // end of image
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue; // no length
+    if (i + 2 > view.length) throw cut();
+    const length = view.readUInt16BE(i);
+    if (length < 2 || i + length > view.length) throw cut();
+    if (isSof(marker)) {
+      if (frame) throw new ImageInputError('NOT_AN_IMAGE', 'the JPEG file is damaged: it has more than one frame');
+      if (length < 8) throw cut();
+      frame = { height: view.readUInt16BE(i + 3), width: view.readUInt16BE(i + 5), components: view[i + 7]! };
+    }
+    i += length;
+    if (marker === 0xda) {
+      if (++scans > MAX_JPEG_SCANS) {
+        throw new ImageInputError(
+          'NOT_AN_IMAGE',
+          `the JPEG file has more than ${MAX_JPEG_SCANS} progressive scans, more than any camera or editor writes; export it again as a plain JPEG`,
+        );
+      }
+      // The entropy-coded data runs to the next marker that is not a stuffed 0xFF00 or a restart.
+      while (i < view.length) {
+        if (view[i] === 0xff) {
+          const next = view[i + 1];
+          if (next !== undefined && next !== 0x00 && !(next >= 0xd0 && next <= 0xd7)) break;
+        }
+        i++;
+      }
+    }
+  }
+  if (!frame) throw new ImageInputError('NOT_AN_IMAGE', 'the JPEG file is damaged: it has no frame header');
+  if (scans === 0) throw new ImageInputError('NOT_AN_IMAGE', 'the JPEG file has no picture data');
+  return frame;
+}
+
+/**
+ * What jpeg-js counts against maxMemoryUsageInMB for a frame within the pixel limit: 4 bytes a
+ * coefficient per component (its 8 x 8 blocks, padded to whole MCUs), a byte a sample per
+ * component for the output lines and again for the colour conversion, and the RGBA result. Its default of 512 MB refused 36 MP colour
+ * photos that the pixel limit allows.
+ */
+function jpegMemoryMb(f: JpegFrame): number {
+  const padded = (Math.ceil(f.width / 32) * 32 + 32) * (Math.ceil(f.height / 32) * 32 + 32);
+  const components = Math.max(1, f.components);
+  const bytes = padded * components * 5 + f.width * f.height * (components + 4);
+  return Math.ceil(bytes / 2 ** 20) + 16;
 }
 
 function checkPixels(w: number, h: number): void {

@@ -1,4 +1,4 @@
-// Public surface of the model runtime (issue 3). See shared/spec/model.md.
+// Public surface of the model runtime. The network it renders: docs/model/network.md.
 export * from './types.ts';
 export { ModelRuntime, ModelLoadError, type RuntimeOptions, type RawOutputs, type RuntimeStats } from './runtime.ts';
 export {
@@ -32,4 +32,3 @@ export { providerInstalled } from './session.ts';
 export { DEFAULT_CONFIG, CELEBA_CLASSES, latentLayout, componentsFor, type ConfigWithWidths } from './config.ts';
 export { buildGeneratorGraph, buildMappingGraph, type GeneratorGraphOptions } from './graph.ts';
 export { sampleZ, Rng } from './rng.ts';
-export { importCheckpointCommand, buildDemoModelCommand, renderCommand, sampleCommand, benchCommand } from './cli.ts';

@@ -378,6 +378,16 @@ export class ModelRuntime {
     return this.encodeResult(raw, 0);
   }
 
+  /**
+   * The image PNG alone, for a picture shown and never stored (previewEdit): the segmentation and
+   * depth PNGs of encodeResult would be synchronous work on the API's event loop for nothing.
+   */
+  async renderImage(req: RenderRequest): Promise<{ width: number; height: number; imagePng: Buffer }> {
+    const raw = await this.renderOneRaw(req.latent, req.compositionMask, req.quality ?? 'FULL');
+    const H = raw.size;
+    return { width: H, height: H, imagePng: encodeRgb(H, H, imageToRgb(raw.image, 0, H, H)) };
+  }
+
   /** PNGs etc. for sample i of a raw output. */
   encodeResult(raw: RawOutputs, i: number): RenderResult {
     const H = raw.size,

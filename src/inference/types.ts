@@ -10,7 +10,7 @@ export interface ModelComponent {
   color: [number, number, number];
 }
 
-/** The generator's hyper-parameters (a checkpoint's `args`, see shared/spec/model.md §1). */
+/** The generator's hyper-parameters (a checkpoint's `args`, see docs/model/network.md §1). */
 export interface GeneratorConfig {
   size: number;
   latent: number;

@@ -19,6 +19,10 @@ export interface JobsConfig {
   shutdownGraceMs: number;
   /** After handing jobs back, how long stop() still waits for graphile-worker to wind down. */
   releaseWaitMs: number;
+  /** How often the sweeper also removes orphaned stored data (src/jobs/sql/sweep-orphans.ts); the first time at start. */
+  orphanSweepMs: number;
+  /** Orphaned data younger than this is left alone (a handed-back job's render waits for its next worker). */
+  orphanGraceMs: number;
   /** graphile-worker's poll for retries due later (new jobs arrive by LISTEN/NOTIFY). */
   pollIntervalMs: number;
   /** The one pg pool of a worker process (graphile-worker's and the job statements'). */
@@ -33,6 +37,8 @@ export const JOB_DEFAULTS = {
   shutdownGraceMs: 25_000,
   releaseWaitMs: 10_000,
   pollIntervalMs: 1_000,
+  orphanSweepMs: 10 * 60_000,
+  orphanGraceMs: 60 * 60_000,
 } as const;
 
 /** graphile-worker holds one connection for LISTEN and one per slot picking a job; ours run between. */

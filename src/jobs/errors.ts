@@ -10,6 +10,14 @@ export class JobReleasedError extends Error {
   override name = 'JobReleasedError';
 }
 
+/**
+ * The job was cancelled, or its face deleted, while it ran: nothing is stored and nothing retried
+ * (the task ends normally, so graphile-worker drops the queue entry).
+ */
+export class JobGoneError extends Error {
+  override name = 'JobGoneError';
+}
+
 // Anything else (model not loaded here, database hiccup, runtime error) is transient: the job goes
 // back to QUEUED and graphile-worker retries it with exponential backoff (e^attempt seconds) until
 // the job's maxAttempts, then it ends FAILED with the last error.

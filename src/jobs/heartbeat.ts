@@ -14,7 +14,13 @@
 //      queue entry (attempts left) or ends FAILED when it has no attempts left, with a JOB_UPDATED
 //      event either way. So no job stays RUNNING after its worker died, and no QUEUED job is
 //      stranded without a queue entry;
-//   3. deletes the QueueWorker rows of dead workers (not seen for deadAfterMs).
+//   3. deletes the QueueWorker rows of dead workers (not seen for deadAfterMs);
+//   (at start, a worker also forgets at once the rows of this host whose process is gone: a server
+//   killed and restarted within deadAfterMs would otherwise count its dead self alive and keep its
+//   jobs locked until then);
+//   4. at start and every orphanSweepMs, deletes stored data nothing refers to (imported pictures
+//      no edit names, render images no Render uses: sql/sweep-orphans.ts), counted in
+//      ssg_orphans_removed_total.
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
@@ -22,15 +28,32 @@ import type { Logger } from 'pino';
 import type { JobsConfig } from './config.ts';
 import { findDeadLockHolders } from './sql/dead-locks.ts';
 import { unlockQueueWorkers, wakeWorkers } from './sql/release.ts';
+import { orphansRemoved } from '../metrics.ts';
 import { findStaleJobs } from './sql/stale-jobs.ts';
+import { sweepOrphans, type SweptOrphans } from './sql/sweep-orphans.ts';
 import { sweepFail } from './sql/sweep-fail.ts';
 import { sweepRequeue } from './sql/sweep-requeue.ts';
 import { takeOverJobs } from './sql/takeover.ts';
-import { beatWorker, deregisterWorker, forgetWorkers } from './sql/worker-registry.ts';
+import {
+  beatWorker,
+  deleteWorkers,
+  deregisterWorker,
+  forgetWorkers,
+  otherLocalWorkers,
+} from './sql/worker-registry.ts';
 
 const SWEEP_LOCK_KEY = 0x53_53_47_57; // "SSGW"
 /** Rows reconciled per sweep; the next sweep takes the rest. */
 const SWEEP_BATCH = 500;
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // it exists, as another user's
+  }
+}
 
 export function newWorkerId(): string {
   return `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -41,7 +64,10 @@ export interface HeartbeatOptions {
   modelIds: string[];
   /** graphile-worker ids of this process's slots (filled in as the pool creates them). */
   queueWorkerIds: () => string[];
-  config: Pick<JobsConfig, 'concurrency' | 'heartbeatMs' | 'deadAfterMs' | 'sweepMs' | 'staleAfterMs'>;
+  config: Pick<
+    JobsConfig,
+    'concurrency' | 'heartbeatMs' | 'deadAfterMs' | 'sweepMs' | 'staleAfterMs' | 'orphanSweepMs' | 'orphanGraceMs'
+  >;
   log: Logger;
 }
 
@@ -51,6 +77,8 @@ export interface SweepResult {
   takenOver: string[];
   requeued: string[];
   failed: string[];
+  /** Set when this sweep also removed orphaned data. */
+  orphans?: SweptOrphans;
 }
 
 export class Heartbeat {
@@ -60,6 +88,8 @@ export class Heartbeat {
   private sweeping: Promise<unknown> | undefined;
   private stopped = false;
   private sweepStopped = false;
+  /** Date.now() after which a sweep also removes orphans (0: the first sweep does). */
+  private orphansDueAt = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -68,10 +98,43 @@ export class Heartbeat {
 
   /** Registers the worker; call before the queue runner starts taking jobs. */
   async start(): Promise<void> {
+    await this.forgetDeadLocalWorkers();
     await this.beat();
     this.beatTimer = setInterval(() => void this.beatSafely(), this.opts.config.heartbeatMs);
     this.beatTimer.unref();
     this.scheduleSweep(Math.min(1000, this.opts.config.sweepMs));
+  }
+
+  /**
+   * Rows of this host whose pid no longer runs are dead for certain: their jobs go back to the
+   * queue and their rows go now, not deadAfterMs later. (A pid reused by another process keeps
+   * its row until the heartbeat age says otherwise. Hosts sharing a hostname with separate pid
+   * namespaces would defeat the check; give each its own hostname.)
+   */
+  private async forgetDeadLocalWorkers(): Promise<void> {
+    const dead = (await otherLocalWorkers(this.pool)).filter((w) => !processExists(w.pid));
+    if (!dead.length) return;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const queueWorkerIds = dead.flatMap((w) => w.queueWorkerIds);
+      const takenOver = queueWorkerIds.length ? await takeOverJobs(client, { queueWorkerIds }) : [];
+      if (queueWorkerIds.length) await unlockQueueWorkers(client, queueWorkerIds);
+      await deleteWorkers(
+        client,
+        dead.map((w) => w.id),
+      );
+      await client.query('COMMIT');
+      this.opts.log.warn(
+        { workers: dead.map((w) => w.id), takenOver },
+        'forgot workers of this host whose process is gone',
+      );
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   /** Sends a heartbeat now (e.g. when new queue worker ids appear). */
@@ -119,6 +182,9 @@ export class Heartbeat {
           if (r.unlockedWorkers.length || r.takenOver.length || r.requeued.length || r.failed.length) {
             this.opts.log.warn({ ...r, sweptBy: this.opts.workerId }, 'sweeper released jobs of dead workers');
           }
+          if (r.orphans && (r.orphans.sourceImages || r.orphans.renderImages)) {
+            this.opts.log.info({ ...r.orphans }, 'sweeper removed stored data nothing used');
+          }
         })
         .catch((err: Error) => this.opts.log.warn({ err: err.message }, 'sweep failed'))
         .finally(() => {
@@ -129,9 +195,12 @@ export class Heartbeat {
     this.sweepTimer.unref();
   }
 
-  /** One sweep (exposed for tests). Does nothing while another process is sweeping. */
-  async sweep(): Promise<SweepResult> {
-    const { deadAfterMs, staleAfterMs } = this.opts.config;
+  /**
+   * One sweep (exposed for tests; `orphans` forces step 4). Does nothing while another process is
+   * sweeping.
+   */
+  async sweep(opts: { orphans?: boolean } = {}): Promise<SweepResult> {
+    const { deadAfterMs, staleAfterMs, orphanSweepMs, orphanGraceMs } = this.opts.config;
     const client = await this.pool.connect();
     const result: SweepResult = { unlockedWorkers: [], takenOver: [], requeued: [], failed: [] };
     try {
@@ -155,7 +224,16 @@ export class Heartbeat {
       }
       // 3. Dead workers' rows go (their locks were released above).
       await forgetWorkers(client, deadAfterMs);
+      // 4. Orphaned data, now and then.
+      if (opts.orphans || Date.now() >= this.orphansDueAt) {
+        result.orphans = await sweepOrphans(client, { graceMs: orphanGraceMs, limit: SWEEP_BATCH });
+        this.orphansDueAt = Date.now() + orphanSweepMs;
+      }
       await client.query('COMMIT');
+      if (result.orphans) {
+        orphansRemoved.inc({ kind: 'source_image' }, result.orphans.sourceImages);
+        orphansRemoved.inc({ kind: 'render_image' }, result.orphans.renderImages);
+      }
       if (result.unlockedWorkers.length) await wakeWorkers(client, 1000).catch(() => {});
       return result;
     } catch (err) {

@@ -1,11 +1,13 @@
 // The inversion step of an INVERT_IMAGE job, before it renders like a RENDER_EDIT: the stored
 // aligned image through the model's encoder (progress after each iteration), the found W+ written
 // into the face's root edit. Returns the claimed row with that latent, ready for the render.
+// A job cancelled (or whose face was deleted) meanwhile is noticed at each progress report and
+// when the latent is stored: it stops with JobGoneError, writing nothing.
 import type { Logger } from 'pino';
 import { Encoder } from '../inference/encoder.ts';
 import { pngToTensor } from '../inference/image-input.ts';
 import type { ModelRegistry } from '../models/registry.ts';
-import { PermanentJobError } from './errors.ts';
+import { JobGoneError, PermanentJobError } from './errors.ts';
 import type { ClaimedJob } from './sql/claim.ts';
 import { reportJobProgress } from './sql/job-progress.ts';
 import type { Queryable } from './sql/params.ts';
@@ -48,7 +50,11 @@ export async function invertImageJob(
     tensor,
     iterations,
     async (s) => {
-      await reportJobProgress(d.db, { jobId: row.id, workerId: d.workerId, progress: s.iteration / (s.of + 1) });
+      const p = s.iteration / (s.of + 1);
+      // Written only while the job is RUNNING on this worker: false means cancelled or gone.
+      if (!(await reportJobProgress(d.db, { jobId: row.id, workerId: d.workerId, progress: p }))) {
+        throw new JobGoneError('the import was cancelled or its face deleted while it ran');
+      }
     },
     signal,
   );
@@ -56,7 +62,12 @@ export async function invertImageJob(
     faceId: row.faceId,
     editId: row.editId,
     latent: Buffer.from(latent.buffer, latent.byteOffset, latent.byteLength),
+    // The last entry is the found latent's own reconstruction.
+    psnr: Math.round(psnr[psnr.length - 1]! * 100) / 100,
   });
+  if (!stored.latent || (!stored.stored && stored.faceStatus !== 'READY')) {
+    throw new JobGoneError('the import was cancelled or its face deleted while it ran');
+  }
   log.info({ iterations, psnr: psnr.map((v) => Math.round(v * 100) / 100), stored: stored.stored }, 'image inverted');
   // The key queued with the job is the placeholder's: the render step computes the found latent's.
   return { ...row, latent: stored.latent, cacheKey: null, storedImageId: null };

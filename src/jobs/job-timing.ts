@@ -4,7 +4,7 @@ import { jobLatency, jobOutcomes, renderCache } from '../metrics.ts';
 
 export interface JobTiming {
   jobId: string;
-  outcome: 'succeeded' | 'failed' | 'retried' | 'released' | 'skipped';
+  outcome: 'succeeded' | 'failed' | 'retried' | 'released' | 'skipped' | 'cancelled';
   /** How the render was obtained. */
   render?: 'hit' | 'shared' | 'miss';
   /** Queue entry due (enqueued or retry time) -> claimed, by the database clock. */

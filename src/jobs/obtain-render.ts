@@ -4,7 +4,7 @@
 // image when the job finishes (src/jobs/sql/finish.ts).
 import { performance } from 'node:perf_hooks';
 import type { ModelRegistry } from '../models/registry.ts';
-import { JobReleasedError, PermanentJobError } from './errors.ts';
+import { JobGoneError, JobReleasedError, PermanentJobError } from './errors.ts';
 import type { JobTiming } from './job-timing.ts';
 import { normalizeRenderOptions, renderCacheKey, type RenderOptions } from './render-key.ts';
 import type { ClaimedJob } from './sql/claim.ts';
@@ -42,7 +42,12 @@ export class RenderSource {
     const running = this.inflight.get(cacheKey);
     if (running) {
       timing.render = 'shared';
-      return { imageId: await abortable(running, signal), finished: false };
+      try {
+        return { imageId: await abortable(running, signal), finished: false };
+      } catch (err) {
+        // The job that ran the model was cancelled and stored nothing: this one renders for itself.
+        if (!(err instanceof JobGoneError)) throw err;
+      }
     }
     const model = this.prepare(row, options);
     timing.render = 'miss';

@@ -7,10 +7,10 @@ import type { PrismaClient, Tx } from '../db/client.ts';
 import { setQueueStatsSource } from '../metrics.ts';
 import { JOB_DEFAULTS } from './config.ts';
 import { CANCEL_JOB_SQL } from './sql/cancel.ts';
+import { liveWorkerSql } from './sql/worker-registry.ts';
 import { addJobSql, isRenderTaskSql } from './task.ts';
 import type { JobQueue } from './types.ts';
 
-export { addJobSql };
 export async function createJobQueue(databaseUrl: string, prisma: PrismaClient): Promise<JobQueue> {
   // Installs or upgrades graphile-worker's own schema (it takes its own advisory lock).
   await runMigrations({ connectionString: databaseUrl, logger: undefined });
@@ -25,8 +25,8 @@ export async function createJobQueue(databaseUrl: string, prisma: PrismaClient):
         throw new Error(`enqueue: InferenceJob ${jobId} does not exist (insert it in the same transaction first)`);
     },
     async cancel(jobId: string) {
-      // Only a QUEUED job can be cancelled. A worker that already locked the queue entry but has not
-      // started yet finds the row CANCELLED and drops the entry; remove_job stops any retry.
+      // A QUEUED job, or a RUNNING image inversion (src/jobs/sql/cancel.ts). A worker that already
+      // locked the queue entry finds the row CANCELLED and drops the entry; remove_job stops any retry.
       const n = await prisma.$executeRawUnsafe(CANCEL_JOB_SQL, jobId);
       return n === 1;
     },
@@ -49,7 +49,7 @@ async function readQueueStats(prisma: PrismaClient) {
        WHERE status IN ('QUEUED', 'RUNNING') GROUP BY 1`,
     ),
     prisma.$queryRawUnsafe<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM "QueueWorker" WHERE "lastSeenAt" > now() - make_interval(secs => $1)`,
+      `SELECT count(*)::int AS n FROM "QueueWorker" w WHERE ${liveWorkerSql('w', '$1')}`,
       JOB_DEFAULTS.deadAfterMs / 1000,
     ),
   ]);

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobHelpers } from 'graphile-worker';
 import type { Logger } from 'pino';
 import { LatentError } from '../inference/index.ts';
-import { JobReleasedError, operatorDetail, PermanentJobError, tenantReason } from './errors.ts';
+import { JobGoneError, JobReleasedError, operatorDetail, PermanentJobError, tenantReason } from './errors.ts';
 import { reportTiming, round, startTiming, type JobTiming } from './job-timing.ts';
 import type { RenderSource } from './obtain-render.ts';
 import { claimJob, type ClaimedJob } from './sql/claim.ts';
@@ -72,6 +72,11 @@ export function createRenderTask(d: RenderTaskDeps) {
         timing.outcome = 'released';
         log.warn('job released to the queue (shutdown)');
         throw new JobReleasedError('released by a stopping worker');
+      }
+      if (err instanceof JobGoneError) {
+        // Cancelled or deleted while it ran: nothing stored, nothing to retry; the entry is dropped.
+        timing.outcome = 'cancelled';
+        return log.info({ reason: err.message }, 'job stopped: cancelled or its face deleted');
       }
       if (!row) throw err; // the claim itself failed (database): plain retry, nothing to mirror
       timing.outcome = 'retried'; // unless settleFailure ends the job

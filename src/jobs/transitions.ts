@@ -3,7 +3,8 @@
 //
 //   (insert) -> QUEUED -> RUNNING -> SUCCEEDED
 //                  |  ^       |----> FAILED
-//                  |  '-------'      (retry, release, takeover, sweep: back to QUEUED)
+//                  |  '-------'----> CANCELLED (an image inversion only)
+//                  |                 (retry, release, takeover, sweep: back to QUEUED)
 //                  '-> CANCELLED
 import { NOW_UTC } from '../db/clock.ts';
 import { JobStatus } from '../generated/prisma/enums.ts';
@@ -26,6 +27,8 @@ export const JOB_TRANSITIONS = {
   release: { from: ['RUNNING'], to: 'QUEUED' },
   /** A user cancels a job no worker started. */
   cancel: { from: ['QUEUED'], to: 'CANCELLED' },
+  /** A user cancels an image inversion while it runs (its worker stops at its next check, src/jobs/invert-image.ts). */
+  cancelRunning: { from: ['RUNNING'], to: 'CANCELLED' },
   /** The sweeper takes a dead worker's running job back before dropping its queue lock. */
   takeover: { from: ['RUNNING'], to: 'QUEUED' },
   /** The sweeper re-queues a job whose worker died (attempts left). */

@@ -42,8 +42,8 @@ export interface WorkerOptions extends Partial<Omit<JobsConfig, 'concurrency'>> 
   /** Jobs run at once (SSG_WORKER_CONCURRENCY); they batch together in the runtime. */
   concurrency: number;
   /**
-   * TEST ONLY: hold every job this long after claiming it, before rendering (default: the
-   * SSG_TEST_JOB_DELAY_MS environment variable, else 0). Lets tests kill a worker while it holds jobs.
+   * TEST ONLY: hold every job this long after claiming it, before rendering (default 0; the CLI
+   * passes SSG_TEST_JOB_DELAY_MS). Lets tests kill a worker while it holds jobs.
    */
   testJobDelayMs?: number;
   /** Called when a job attempt ends (benchmarks, tests). */
@@ -53,8 +53,8 @@ export interface WorkerOptions extends Partial<Omit<JobsConfig, 'concurrency'>> 
 export interface RunningWorker {
   /** This process's worker id (InferenceJob.workerId, QueueWorker.id). */
   readonly id: string;
-  /** Runs the dead-worker sweeper once now (tests). */
-  sweep(): ReturnType<Heartbeat['sweep']>;
+  /** Runs the sweeper once now (tests; `orphans: true` also removes orphaned data). */
+  sweep(opts?: Parameters<Heartbeat['sweep']>[0]): ReturnType<Heartbeat['sweep']>;
   /** Graceful: stop taking jobs, finish running ones (up to shutdownGraceMs), release the rest. */
   stop(): Promise<void>;
 }
@@ -85,7 +85,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions): Promise
     renders: new RenderSource(pool, ctx.models, workerId),
     models: ctx.models,
     active,
-    testDelayMs: testJobDelayMs ?? (Number(process.env.SSG_TEST_JOB_DELAY_MS) || 0),
+    testDelayMs: testJobDelayMs ?? 0,
     onJobDone,
     log,
   });
@@ -124,7 +124,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions): Promise
   let stopping: Promise<void> | undefined;
   return {
     id: workerId,
-    sweep: () => heartbeat.sweep(),
+    sweep: (opts) => heartbeat.sweep(opts),
     stop() {
       stopping ??= (async () => {
         const graceMs = config.shutdownGraceMs;

@@ -18,7 +18,8 @@ export class JobResolver {
   }
 
   @Mutation(() => InferenceJob, {
-    description: 'Cancels a QUEUED job; a started or finished job is returned unchanged.',
+    description:
+      'Cancels a QUEUED job, or an importImage job while it runs (its face becomes FAILED); a started render or a finished job is returned unchanged.',
   })
   cancelJob(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext) {
     return edits.cancelJob(ctx.app, ctx.principal, id);

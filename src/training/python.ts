@@ -1,8 +1,8 @@
 // Runs the project's PyTorch package (training/ssg_train) with Debian's python3-torch. The server
 // and workers never need Python; only the training commands do.
 import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { pythonInterpreter } from '../config.ts';
 
 export const TRAINING_DIR = fileURLToPath(new URL('../../training/', import.meta.url));
 
@@ -10,11 +10,8 @@ export class TrainingSetupError extends Error {
   override name = 'TrainingSetupError';
 }
 
-/** The interpreter with torch: SSG_PYTHON, else Debian's /usr/bin/python3 (the first python3 on PATH may lack torch). */
-export function pythonPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SSG_PYTHON) return env.SSG_PYTHON;
-  return fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-}
+/** The interpreter with torch (SSG_PYTHON, else Debian's /usr/bin/python3: see src/config.ts). */
+export const pythonPath = pythonInterpreter;
 
 /** Refuses, in one line, when the interpreter or torch is missing. */
 export function checkPython(python = pythonPath()): void {

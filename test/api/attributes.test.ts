@@ -195,4 +195,47 @@ describe('attributes', () => {
     }
     assert.deepEqual(await snapshot(app), before);
   });
+
+  test("learnAttribute fits off the event loop: another tenant's query answers while it fits; one fit at a time per token", async () => {
+    // Enough faces that the fit (11 linear SVMs on 1,024 features) takes a measurable time.
+    const faces: string[] = [];
+    for (let b = 0; b < 20; b++) {
+      const fields = Array.from(
+        { length: 20 },
+        (_, i) =>
+          `f${i}: createFace(input: {projectId: "${projectId}", name: "m${b * 20 + i}", seed: ${1000 + b * 20 + i}, truncation: 0.7}) { face { id } }`,
+      );
+      const d = await ok(app.gql(`mutation { ${fields.join('\n')} }`));
+      faces.push(...Object.values(d).map((f: any) => f.face.id));
+    }
+    const q = `mutation($i: LearnAttributeInput!) { learnAttribute(input: $i) { name samples } }`;
+    const input = {
+      projectId,
+      name: 'long fit',
+      component: 'hair',
+      part: 'BOTH',
+      positiveFaceIds: faces.slice(0, 200),
+      negativeFaceIds: faces.slice(200),
+    };
+    let settled = false;
+    const learning = app.gql(q, { i: input }).finally(() => (settled = true));
+    while (app.ctx.fits.running === 0 && !settled) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(settled, false, 'the fit ended before the other requests were sent');
+    // The same token's second fit is refused at once; another tenant's query is answered.
+    const again = await app.gql(q, { i: { ...input, name: 'second fit' } });
+    assert.equal(again.errors?.[0]?.extensions?.code, 'TOO_MANY_IN_FLIGHT', JSON.stringify(again.errors));
+    assert.equal(again.errors![0].extensions.limit, 1);
+    const other = await app.newToken('bystander');
+    await ok(app.gql(`{ models { id } }`, {}, other));
+    assert.equal(settled, false, "the other tenant's query waited for the fit");
+    assert.equal(app.ctx.fits.running, 1);
+    const d = await ok(learning);
+    assert.equal(d.learnAttribute.samples, 400);
+    // Its slot is free again.
+    await ok(
+      app.gql(q, {
+        i: { ...input, name: 'second fit', positiveFaceIds: faces.slice(0, 3), negativeFaceIds: faces.slice(3, 6) },
+      }),
+    );
+  });
 });

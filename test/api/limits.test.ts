@@ -1,4 +1,4 @@
-// Limits a hostile or buggy client cannot walk around (issue 14): cost that follows size and
+// Limits a hostile or buggy client cannot walk around: cost that follows size and
 // refuses what it cannot evaluate, on HTTP and WebSocket alike; paginated children; a response
 // size cap; mutations per request; jobs per token over time. Each refusal writes nothing.
 import assert from 'node:assert/strict';

@@ -245,6 +245,11 @@ describe('describeEdit', () => {
     );
     assert.equal(describeEdit('ATTRIBUTE', {}), 'attribute');
     assert.equal(describeEdit('ATTRIBUTE', { attribute: 'hair area', amount: -1.5 }), 'hair area -1.5');
+    // A slider's move is told in the spreads the designer chose, not the W distance it became.
+    assert.equal(
+      describeEdit('ATTRIBUTE', { attribute: 'hair-height', amount: 2.94897, spreads: 2.9999999 }),
+      'hair-height +3',
+    );
     assert.equal(describeEdit('INVERT', { width: 256, height: 192 }), 'found from an image (256 x 192)');
   });
 });

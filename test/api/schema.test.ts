@@ -37,3 +37,12 @@ test('the SDL has the names other programs rely on', async () => {
     assert.ok(sdl.includes(name), `missing ${name}`);
   }
 });
+
+test("the schema's descriptions say what the server does", async () => {
+  const sdl = await schemaSdl();
+  const modelId = /input CreateProjectInput \{\s*"""([\s\S]*?)"""\s*modelId: ID/.exec(sdl);
+  assert.ok(modelId, 'CreateProjectInput.modelId has a description');
+  // New projects get the server's default model (the trained cartoon64 here), not the demo.
+  assert.match(modelId[1]!, /server’s default model/);
+  assert.doesNotMatch(modelId[1]!, /^\s*Defaults to the demo model/);
+});

@@ -94,6 +94,11 @@ test('directions.json round-trips and refuses another model', () => {
   assert.deepEqual([...back.vector], [...d.vector]);
   assert.equal(back.name, d.name);
   assert.throws(() => readDirections(dir, { ...rt.info, id: 'other' }), /made for model/);
+  // A new learn-directions run for a re-exported model replaces the stale file; a hand import does not.
+  const other = { ...rt.info, id: 'other' };
+  assert.throws(() => writeDirections(dir, other, [d]), /made for model/);
+  writeDirections(dir, other, [d], { samples: 1, seed: 1, truncation: 0.7 });
+  assert.equal(readDirections(dir, other).length, 1);
 });
 
 test('measures of a hand-made render: area, centre, width, brightness', () => {

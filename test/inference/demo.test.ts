@@ -31,12 +31,12 @@ test('demo model is byte-for-byte reproducible and labelled untrained', async ()
     assert.equal(rt.info.untrained, true);
     assert.equal(rt.info.layout.nLatent, 28);
     const l = await rt.sample(7, 0.7);
-    await rt.renderRaw([l]);
-    const t0 = performance.now();
+    // Its speed is bench:inference's to measure; here: it renders a picture, not a flat image.
     const r = await rt.render({ latent: l });
-    const ms = performance.now() - t0;
     assert.equal(r.width, man.config.size);
-    assert.ok(ms < 1000, `demo render took ${ms} ms`);
+    const raw = await rt.renderRaw([l]);
+    const img = raw.image;
+    assert.ok(Math.max(...img.subarray(0, 4096)) - Math.min(...img.subarray(0, 4096)) > 0.05, 'the render varies');
   } finally {
     await rt.close();
   }

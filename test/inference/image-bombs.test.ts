@@ -1,38 +1,17 @@
 // Hostile pictures refused by decodeImage before they cost memory or time, with a sentence a
 // designer understands (never a decoder's internals). The files are crafted here.
 import assert from 'node:assert/strict';
-import zlib from 'node:zlib';
 import { test } from 'node:test';
 import { PNG } from 'pngjs';
-import { decodeImage, ImageInputError } from '../../src/inference/image-input.ts';
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(b: Buffer): number {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
-function ihdr(w: number, h: number): Buffer {
-  const d = Buffer.alloc(13);
-  d.writeUInt32BE(w, 0);
-  d.writeUInt32BE(h, 4);
-  d[8] = 8; // bit depth
-  d[9] = 2; // RGB
-  return chunk('IHDR', d);
-}
-const SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+import { decodeImage, ImageInputError, MAX_JPEG_SCANS } from '../../src/inference/image-input.ts';
+import {
+  EMPTY_SCAN,
+  interlacedInflationBomb,
+  jpegClaiming,
+  manyScansJpeg,
+  smallJpeg,
+  twoHeaderPng,
+} from '../helpers/image-bombs.ts';
 
 function refused(bytes: Buffer): ImageInputError {
   try {
@@ -45,19 +24,48 @@ function refused(bytes: Buffer): ImageInputError {
 }
 
 test('a PNG with a second header (64 x 64, then 16000 x 16000) is refused before inflating', () => {
-  const raw = zlib.deflateSync(Buffer.alloc(16000 * 8)); // a few rows' worth: the header is what lies
-  const file = Buffer.concat([
-    SIGNATURE,
-    ihdr(64, 64),
-    ihdr(16000, 16000),
-    chunk('IDAT', raw),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  const file = twoHeaderPng();
   const started = process.memoryUsage().rss;
   const err = refused(file);
   assert.equal(err.kind, 'NOT_AN_IMAGE');
   assert.match(err.message, /more than one header/);
   assert.ok(process.memoryUsage().rss - started < 200 * 2 ** 20, 'decoding allocated for the claimed size');
+});
+
+test('an interlaced PNG whose pixel data inflates far past its stated size is refused without inflating it all', () => {
+  // 1000 x 1000 RGB declares about 3 MB of raw rows; the stream inflates to 128 MB (a 128 KB file).
+  // pngjs caps the inflation of plain PNGs but not of interlaced ones.
+  const file = interlacedInflationBomb(1000, 128);
+  const started = process.memoryUsage().rss;
+  const err = refused(file);
+  assert.equal(err.kind, 'NOT_AN_IMAGE');
+  assert.match(err.message, /larger than its stated size/);
+  assert.ok(process.memoryUsage().rss - started < 64 * 2 ** 20, 'the stream was inflated past its stated size');
+});
+
+test('a JPEG with 2,000 empty scans is refused before decoding, the scans counted from its markers', () => {
+  const file = manyScansJpeg(2000);
+  const began = performance.now();
+  const err = refused(file);
+  assert.equal(err.kind, 'NOT_AN_IMAGE');
+  assert.match(err.message, new RegExp(`more than ${MAX_JPEG_SCANS} progressive scans`));
+  assert.ok(performance.now() - began < 1000, 'the scans were decoded before being counted');
+  // A handful of extra scans is within the cap and reaches the decoder.
+  const { body, eoi } = smallJpeg();
+  body.writeUInt16BE(0xffc2, body.indexOf(Buffer.from([0xff, 0xc0])));
+  const few = Buffer.concat([body, EMPTY_SCAN, EMPTY_SCAN, eoi]);
+  try {
+    decodeImage(few);
+  } catch (e) {
+    assert.doesNotMatch((e as Error).message, /progressive scans/);
+  }
+});
+
+test("a JPEG's pixel limit is read from its frame header: 8000 x 6000 is refused as too many pixels", () => {
+  const file = jpegClaiming(8000, 6000);
+  const err = refused(file);
+  assert.equal(err.kind, 'TOO_LARGE');
+  assert.match(err.message, /8000 x 6000; the limit is 40000000 pixels/);
 });
 
 test('a damaged PNG or JPEG is refused with a sentence, not the decoder internals', () => {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { importCheckpoint, readTorchCheckpoint, configFromArgs } from '../../src/inference/checkpoint.ts';
-import { importCheckpointCommand, sampleCommand } from '../../src/inference/cli.ts';
+import { runCommand } from '../../src/cli/run.ts';
 import { readManifest, modelId } from '../../src/inference/manifest.ts';
 import { writeModelDir } from '../../src/inference/model-dir.ts';
 import { readNpy } from '../../src/inference/npy.ts';
@@ -42,7 +42,7 @@ async function renderFixtureLatents(dir: string) {
 
 test("args without residual_refine: the authors' train.py default (off), named in the output", async () => {
   const out = path.join(tmpDir(), 'model');
-  const lines = await capture(() => importCheckpointCommand([importFixture('no_refine.pt'), '--out', out]));
+  const lines = await capture(() => runCommand('import-checkpoint', [importFixture('no_refine.pt'), '--out', out]));
   const man = readManifest(out);
   assert.equal(man.config.residual_refine, false);
   assert.deepEqual(man.source.kind === 'checkpoint' && man.source.defaulted, ['residual_refine']);
@@ -62,7 +62,7 @@ test('dict args (vars(args)) with the project class list, description and --name
   assert.equal(configFromArgs(ck.get('args')).size, 64);
   const out = path.join(tmpDir(), 'cartoon');
   await capture(() =>
-    importCheckpointCommand([importFixture('cartoon_dict.pt'), '--out', out, '--name', 'Cartoon v1']),
+    runCommand('import-checkpoint', [importFixture('cartoon_dict.pt'), '--out', out, '--name', 'Cartoon v1']),
   );
   const man = readManifest(out);
   assert.equal(man.name, 'Cartoon v1');
@@ -127,13 +127,13 @@ test('ssg sample defaults psi to the API default 0.7 and refuses psi outside [0,
   const model = path.join(out, 'model');
   await importCheckpoint(fixture('tiny.pt'), model);
   const file = path.join(out, 'w.npy');
-  await capture(() => sampleCommand(['--model', model, '--seed', '1', '--out', file]));
+  await capture(() => runCommand('sample', ['--model', model, '--seed', '1', '--out', file]));
   const rt = await ModelRuntime.load(model);
   const api = await rt.sample(1, 0.7);
   await rt.close();
   assert.deepEqual(Array.from(readNpy(fs.readFileSync(file)).data), Array.from(api));
   await assert.rejects(
-    sampleCommand(['--model', model, '--seed', '1', '--truncation', '5', '--out', file]),
+    runCommand('sample', ['--model', model, '--seed', '1', '--truncation', '5', '--out', file]),
     /--truncation must be in \[0, 1\.5\]/,
   );
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { CANCEL_JOB_SQL } from '../../src/jobs/sql/cancel.ts';
+import { CANCEL_JOB_SQL, CANCELLED_IMPORT_REASON } from '../../src/jobs/sql/cancel.ts';
 import { failJob } from '../../src/jobs/sql/fail.ts';
 import { reportJobProgress } from '../../src/jobs/sql/job-progress.ts';
 import { storeInversion } from '../../src/jobs/sql/store-inversion.ts';
@@ -53,15 +53,17 @@ test('the found latent is stored once and the face becomes READY; a late second 
   const f = await invertingFace(32);
   const first = Buffer.from(new Float32Array(f.latent.length).fill(0.25).buffer);
   const second = Buffer.from(new Float32Array(f.latent.length).fill(-3).buffer);
-  const a = await storeInversion(pool, { faceId: f.faceId, editId: f.editId, latent: first });
+  const a = await storeInversion(pool, { faceId: f.faceId, editId: f.editId, latent: first, psnr: 21.5 });
   assert.equal(a.stored, true);
-  assert.ok(a.latent.equals(first));
+  assert.ok(a.latent!.equals(first));
   assert.equal(await faceStatus(f.faceId), 'READY');
-  const b = await storeInversion(pool, { faceId: f.faceId, editId: f.editId, latent: second });
+  const b = await storeInversion(pool, { faceId: f.faceId, editId: f.editId, latent: second, psnr: 9 });
   assert.equal(b.stored, false);
-  assert.ok(b.latent.equals(first), 'the late result gets the stored latent back');
+  assert.ok(b.latent!.equals(first), 'the late result gets the stored latent back');
   const edit = await t.ctx.prisma.edit.findUniqueOrThrow({ where: { id: f.editId } });
   assert.ok(Buffer.from(edit.latent).equals(first));
+  // The reconstruction's PSNR lands in the params once, with the latent it belongs to.
+  assert.equal((edit.params as { psnr?: number }).psnr, 21.5);
 });
 
 test('a failed inversion job leaves its face FAILED (worker failure and sweeper alike); renders do not', async () => {
@@ -101,4 +103,20 @@ test('cancelling a QUEUED inversion leaves its face FAILED, not INVERTING for go
   await pool.query(CANCEL_JOB_SQL, [renderJob]);
   assert.equal((await jobRow(t.ctx, renderJob)).status, 'CANCELLED');
   assert.equal(await faceStatus(other.faceId), 'READY');
+});
+
+test('cancelling a RUNNING inversion ends it CANCELLED with its face FAILED and the reason; a RUNNING render is not cancelled', async () => {
+  const f = await invertingFace(43);
+  assert.equal((await pool.query(CANCEL_JOB_SQL, [f.jobId])).rowCount, 1);
+  assert.equal((await jobRow(t.ctx, f.jobId)).status, 'CANCELLED');
+  const face = await t.ctx.prisma.face.findUniqueOrThrow({ where: { id: f.faceId } });
+  assert.deepEqual([face.status, face.failureReason], ['FAILED', CANCELLED_IMPORT_REASON]);
+  // The worker's next progress report finds the job no longer its own.
+  assert.equal(await reportJobProgress(pool, { jobId: f.jobId, workerId: W, progress: 0.5 }), false);
+
+  const r = await createFace(t.ctx, 44);
+  const jobId = await addJob(t.ctx, { faceId: r.faceId, editId: r.editId });
+  await pool.query(`UPDATE "InferenceJob" SET status = 'RUNNING', "workerId" = $2 WHERE id = $1::uuid`, [jobId, W]);
+  assert.equal((await pool.query(CANCEL_JOB_SQL, [jobId])).rowCount, 0);
+  assert.equal((await jobRow(t.ctx, jobId)).status, 'RUNNING');
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { RenderResult } from '../../src/inference/types.ts';
-import { CANCEL_JOB_SQL } from '../../src/jobs/sql/cancel.ts';
+import { CANCEL_JOB_SQL, CANCEL_RUNNING_SQL } from '../../src/jobs/sql/cancel.ts';
 import { claimJob } from '../../src/jobs/sql/claim.ts';
 import { findDeadLockHolders } from '../../src/jobs/sql/dead-locks.ts';
 import { failJob } from '../../src/jobs/sql/fail.ts';
@@ -111,6 +111,11 @@ const apply: Record<JobTransition, (id: string) => Promise<unknown>> = {
   retry: (id) => retryJob(pool, { jobId: id, workerId: W, error: 'flaky', errorDetail: 'worker w: Error: flaky' }),
   release: (id) => releaseJobs(pool, { jobIds: [id], workerId: W, queueWorkerIds: [] }),
   cancel: (id) => pool.query(CANCEL_JOB_SQL, [id]),
+  // Only an image inversion is cancelled while it runs (a render job is left to finish).
+  cancelRunning: async (id) => {
+    await pool.query(`UPDATE "InferenceJob" SET kind = 'INVERT_IMAGE' WHERE id = $1::uuid`, [id]);
+    return pool.query(CANCEL_RUNNING_SQL, [id]);
+  },
   sweepRequeue: (id) => sweepRequeue(pool, { jobIds: [id], staleAfterMs: 10_000 }),
   sweepFail: (id) => sweepFail(pool, { jobIds: [id], staleAfterMs: 10_000 }),
   takeover: async (id) => {

@@ -95,6 +95,9 @@ test(
     a.proc.kill('SIGKILL');
     await new Promise((r) => a.proc.once('exit', r));
     const killedAt = Date.now();
+    // As if it had run on another host: its death is then known only from its heartbeat's age,
+    // which is the sweeper's path (a worker of this host is forgotten at once: the next test).
+    await ctx.prisma.queueWorker.update({ where: { id: deadWorkerId }, data: { host: 'another-host' } });
 
     // Another worker (default heartbeat and sweeper settings) takes everything over.
     const b = await startWorker(ctx, { concurrency: 4 });
@@ -156,3 +159,47 @@ test(
     }
   },
 );
+
+test('a SIGKILLed worker of this host is forgotten when the next worker starts: not counted alive, its jobs free at once', async () => {
+  const { ctx } = t;
+  const face = await createFace(ctx, 41);
+  const a = spawnWorker(10 * 60_000, 1);
+  child = a.proc;
+  await a.ready;
+  const jobId = await addJob(ctx, { faceId: face.faceId, editId: face.editId });
+  const held = await waitFor(
+    'the worker process to hold the job',
+    async () => {
+      const row = await ctx.prisma.inferenceJob.findUnique({ where: { id: jobId } });
+      return row?.status === 'RUNNING' ? row : undefined;
+    },
+    30_000,
+  );
+  a.proc.kill('SIGKILL');
+  await new Promise((r) => a.proc.once('exit', r));
+  // Its row is fresh: by heartbeat age it would count as alive for deadAfterMs yet.
+  assert.equal(await ctx.prisma.queueWorker.count({ where: { id: held.workerId! } }), 1);
+
+  const b = await startWorker(ctx, { concurrency: 1 });
+  try {
+    // Gone by the time the new worker has started, with the job handed back to the queue.
+    assert.deepEqual(
+      (await ctx.prisma.queueWorker.findMany({ select: { id: true } })).map((w) => w.id),
+      [b.id],
+      'only the live worker is registered',
+    );
+    const done = await waitFor(
+      'the job to succeed',
+      async () => {
+        const row = await ctx.prisma.inferenceJob.findUnique({ where: { id: jobId } });
+        return row?.status === 'SUCCEEDED' ? row : undefined;
+      },
+      60_000,
+      200,
+    );
+    assert.equal(done.workerId, b.id);
+    assert.equal(done.attempts, 2);
+  } finally {
+    await b.stop();
+  }
+});

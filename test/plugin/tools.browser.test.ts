@@ -16,7 +16,7 @@ import { chromium, type Browser, type Frame, type Locator, type Page } from 'pla
 import { renderSample } from '../../src/dataset/render-sample.ts';
 import { sampleSeed } from '../../src/dataset/seeded-random.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { PROJECT_ROOT, startHarness, type Harness } from './helpers.ts';
+import { makePng, PROJECT_ROOT, startHarness, type Harness } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts', 'plugin');
@@ -321,11 +321,28 @@ describe('figma plugin edit tools against a real server', { timeout: 600_000 }, 
     const blendRow = frame.locator(`#history-list li[data-edit-id="${blend.id}"]`);
     await blendRow.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await blendRow.hover();
-    const big = blendRow.locator('.enlarged img');
+    // The row's thumbnail is readable (48 px); hovering shows it larger in the history's own
+    // preview place, which covers no row.
+    const small = (await blendRow.locator('img.thumb').boundingBox())!;
+    assert.ok(small.width >= 48, `row thumbnail ${small.width} px`);
+    const big = frame.locator(`#history-preview[data-edit-id="${blend.id}"] img`);
     await big.waitFor({ state: 'visible' });
     const box = (await big.boundingBox())!;
-    const small = (await blendRow.locator('.thumb-wrap > img').boundingBox())!;
-    assert.ok(box.width >= small.width * 4, `hover shows it larger (${box.width} vs ${small.width})`);
+    assert.ok(box.width >= small.width * 2, `hover shows it larger (${box.width} vs ${small.width})`);
+    const listRows = await frame.locator('#history-list li').all();
+    const at = await frame.$$eval(
+      '#history-list li',
+      (els, id) => els.findIndex((e) => (e as HTMLElement).dataset.editId === id),
+      blend.id,
+    );
+    for (const r of listRows.slice(Math.max(0, at - 1), at + 2)) {
+      const b = (await r.boundingBox())!;
+      const overlaps = b.y < box.y + box.height && box.y < b.y + b.height;
+      assert.ok(
+        !overlaps,
+        `the hover image covers the hovered row or a neighbour (${JSON.stringify(b)} vs ${JSON.stringify(box)})`,
+      );
+    }
     await shot(page.locator('iframe'), '22-history-hover');
 
     // Keyboard: an arrow key on the slider is one small step (0.05 less extreme), one edit; the
@@ -533,11 +550,24 @@ describe('figma plugin edit tools against a real server', { timeout: 600_000 }, 
     );
     assert.ok(own.data, JSON.stringify(own.errors));
     const ownId = own.data.createProject.id;
-    const { page, frame, problems } = await openPlugin();
+    const { page, frame, problems, operations } = await openPlugin();
     await frame.selectOption('#project-select', ownId);
     await frame.getByRole('tab', { name: 'File' }).click();
+    // Which progress lines show while it imports: the File tab's own, where it was started.
+    await frame.evaluate(() => {
+      const w = window as unknown as { __progressSeen: string[] };
+      w.__progressSeen = [];
+      new MutationObserver(() => {
+        for (const id of ['progress', 'tool-progress']) {
+          const el = document.getElementById(id);
+          if (el && !el.hidden && !w.__progressSeen.includes(id)) w.__progressSeen.push(id);
+        }
+      }).observe(document.body, { subtree: true, attributes: true, childList: true, characterData: true });
+    });
     await frame.setInputFiles('#import-image', { name: 'My sketch.png', mimeType: 'image/png', buffer: picture });
     await waitPlaced(page, 1);
+    assert.deepEqual(await frame.evaluate(() => (window as any).__progressSeen), ['tool-progress']);
+    assert.equal(await frame.locator('#banner:not([hidden])').count(), 0, "a face like the model's: no warning");
     const face = await app.ctx.prisma.face.findFirstOrThrow({ where: { projectId: ownId, name: 'My sketch' } });
     assert.equal(face.status, 'READY');
     const rows = await editRows(face.id);
@@ -568,6 +598,37 @@ describe('figma plugin edit tools against a real server', { timeout: 600_000 }, 
     assert.match((await frame.textContent('#banner-text')) ?? '', /^Couldn't import notes\.png: /);
     assert.equal(await app.ctx.prisma.face.count({ where: { projectId: ownId } }), before);
     assert.equal(await placedCount(page), 1, 'nothing more placed');
+
+    // Over the server's 8 MiB: refused here, before any upload, in words.
+    await frame.getByRole('button', { name: 'Dismiss', exact: true }).click();
+    const sent = operations.length;
+    await frame.setInputFiles('#import-image', {
+      name: 'Huge scan.png',
+      mimeType: 'image/png',
+      buffer: Buffer.alloc(9 * 1024 * 1024, 7),
+    });
+    await frame.waitForSelector('#banner:not([hidden])');
+    assert.match(
+      (await frame.textContent('#banner-text')) ?? '',
+      /^Huge scan\.png is 9\.0 MB; the server takes pictures up to 8\.0 MB\. Export it smaller/,
+    );
+    assert.deepEqual(operations.slice(sent), [], 'nothing sent');
+    assert.equal(await app.ctx.prisma.face.count({ where: { projectId: ownId } }), before);
+
+    // A flat grey picture is nothing like the model's faces: imported, with a warning that says so.
+    await frame.getByRole('button', { name: 'Dismiss', exact: true }).click();
+    await frame.setInputFiles('#import-image', {
+      name: 'Grey.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(makePng(128, 128, [128, 128, 128])),
+    });
+    await waitPlaced(page, 2);
+    await frame.waitForSelector('#banner.warning:not([hidden])');
+    assert.match(
+      (await frame.textContent('#banner-text')) ?? '',
+      /^Grey is not much like the faces this model makes \(reconstruction 1\d\.\d dB/,
+    );
+    await shot(page.locator('iframe'), '28-image-unlike-warning');
     assert.deepEqual(problems, []);
     await page.close();
   });

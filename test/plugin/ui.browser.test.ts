@@ -501,6 +501,33 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     await page.close();
   });
 
+  it('the status pill says the server is reachable again after a Retry that worked', async () => {
+    const { page, frame, problems } = await openPlugin({
+      clientStorage: { 'ssg-studio.settings': { serverUrl: app.url, token: app.token } },
+    });
+    await frame.waitForSelector('#main-view:not([hidden])');
+    await frame.waitForSelector('#conn-status.ok');
+    const host = (await frame.textContent('#conn-status'))?.trim();
+    // The network drops every GraphQL request: opening a face fails with a Retry.
+    const drop = (route: import('playwright-core').Route) => route.abort('internetdisconnected');
+    await page.route('**/graphql', drop);
+    await frame.locator('#face-grid [data-face-id]:not([aria-pressed="true"])').first().click();
+    await frame.waitForSelector('#banner:not([hidden])');
+    assert.equal((await frame.textContent('#conn-status'))?.trim(), 'Server unreachable');
+    // The network is back; Retry works, and the pill says so.
+    await page.unroute('**/graphql', drop);
+    await frame.getByRole('button', { name: 'Retry', exact: true }).click();
+    await frame.waitForSelector('#history-list li[aria-current="step"]');
+    await frame.waitForSelector('#conn-status.ok');
+    assert.equal((await frame.textContent('#conn-status'))?.trim(), host);
+    assert.equal(await frame.locator('#banner:not([hidden])').count(), 0);
+    assert.deepEqual(
+      problems.filter((p) => !/internet|ERR_/i.test(p)),
+      [],
+    );
+    await page.close();
+  });
+
   it('says what to do when the token is refused or the server is unreachable', async () => {
     const { page, frame } = await openPlugin();
     await connect(frame, app.url, 'ssg_not-a-real-token');

@@ -1,41 +1,32 @@
 // The `ssg` model commands as scripts outside the project call them: through bin/ssg.js, with
 // one-line errors and exit codes.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { PROJECT_ROOT } from '../../src/paths.ts';
+import { ssg } from './ssg.ts';
 
-const SSG = path.join(PROJECT_ROOT, 'bin', 'ssg.js');
 const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures', 'ssg-tiny');
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'ssg-cli-'));
 after(() => rm(tmp, { recursive: true, force: true }));
 
-function ssg(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SSG, ...args], { cwd: tmp });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `ssg ARGS` from a scratch directory, as a script outside the project runs it. */
+const run = (...args: string[]) => ssg(args, { cwd: tmp });
 
 test('import-checkpoint, sample, render and bench work from the command line', async () => {
   const model = path.join(tmp, 'tiny');
-  const imported = await ssg('import-checkpoint', path.join(FIXTURES, 'tiny.pt'), '--out', model);
+  const imported = await run('import-checkpoint', path.join(FIXTURES, 'tiny.pt'), '--out', model);
   assert.equal(imported.code, 0, imported.stderr);
   assert.ok((await readdir(model)).includes('manifest.json'));
 
   const w = path.join(tmp, 'w.npy');
-  const sampled = await ssg('sample', '--model', model, '--seed', '3', '--truncation', '0.7', '--out', w);
+  const sampled = await run('sample', '--model', model, '--seed', '3', '--truncation', '0.7', '--out', w);
   assert.equal(sampled.code, 0, sampled.stderr);
 
   const out = path.join(tmp, 'render');
-  const rendered = await ssg('render', '--model', model, '--latent', w, '--out', out, '--npy');
+  const rendered = await run('render', '--model', model, '--latent', w, '--out', out, '--npy');
   assert.equal(rendered.code, 0, rendered.stderr);
   assert.deepEqual((await readdir(out)).sort(), [
     'coarse.npy',
@@ -46,7 +37,7 @@ test('import-checkpoint, sample, render and bench work from the command line', a
     'segmentation.png',
   ]);
 
-  const bench = await ssg('bench', '--model', model, '--batch', '2', '--runs', '2');
+  const bench = await run('bench', '--model', model, '--batch', '2', '--runs', '2');
   assert.equal(bench.code, 0, bench.stderr);
   const last = JSON.parse(bench.stdout.trim().split('\n').at(-1)!);
   assert.equal(last.batch, 2);
@@ -57,7 +48,7 @@ test('import-checkpoint, sample, render and bench work from the command line', a
 
 test('a mis-shaped checkpoint is refused in one line naming the tensor, and nothing is written', async () => {
   const out = path.join(tmp, 'bad');
-  const r = await ssg('import-checkpoint', path.join(FIXTURES, 'bad_shape.pt'), '--out', out);
+  const r = await run('import-checkpoint', path.join(FIXTURES, 'bad_shape.pt'), '--out', out);
   assert.equal(r.code, 1);
   assert.match(
     r.stderr.trim(),
@@ -67,10 +58,10 @@ test('a mis-shaped checkpoint is refused in one line naming the tensor, and noth
 });
 
 test('a missing model directory and an unknown command', async () => {
-  const r = await ssg('render', '--model', path.join(tmp, 'nope'), '--latent', 'w.npy', '--out', path.join(tmp, 'x'));
+  const r = await run('render', '--model', path.join(tmp, 'nope'), '--latent', 'w.npy', '--out', path.join(tmp, 'x'));
   assert.equal(r.code, 1);
   assert.match(r.stderr.trim(), /^ssg: model directory .*nope does not exist$/);
-  const u = await ssg('paint');
+  const u = await run('paint');
   assert.equal(u.code, 2);
   assert.match(u.stderr, /unknown command "paint"/);
 });

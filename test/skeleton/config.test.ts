@@ -1,32 +1,16 @@
 // Bad configuration exits non-zero with one line that says what to fix.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { PROJECT_ROOT } from '../../src/paths.ts';
 import { TEST_MODELS_DIR } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/db.ts';
-
-const SSG = path.join(PROJECT_ROOT, 'bin', 'ssg.js');
+import { ssg } from './ssg.ts';
 
 function runSsg(args: string[], env: Record<string, string>, timeoutMs = 60_000) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [SSG, ...args], {
-      env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return ssg(args, { env: { DATABASE_URL: '', LOG_LEVEL: 'silent', ...env }, timeoutMs });
 }
 
 function oneLine(stderr: string): string {

@@ -70,6 +70,9 @@ test('ssg --help and ssg help CMD', async () => {
   assert.equal(helpTop.stdout, top.stdout);
   assert.ok(helpStart.stdout.startsWith('usage: ssg start'));
   assert.match(helpCreate.stdout, /--expires-in DURATION/);
+  // A lifetime is optional: the help must not read as if 30 days were the default.
+  assert.match(helpCreate.stdout, /default: never expires/);
+  assert.doesNotMatch(helpCreate.stdout, /\(30d\)/);
   assert.match(helpToken.stdout, /token revoke/);
 });
 

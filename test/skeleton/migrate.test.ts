@@ -1,25 +1,14 @@
 // `ssg migrate` from two processes at once leaves one correct schema, and a rerun changes nothing.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../../src/paths.ts';
 import { createEmptyDatabase } from '../helpers/db.ts';
+import { ssg } from './ssg.ts';
 
-const SSG = path.join(PROJECT_ROOT, 'bin', 'ssg.js');
-
-function ssg(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SSG, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const migrate = (env: Record<string, string>) => ssg(['migrate'], { env });
 
 let db: Awaited<ReturnType<typeof createEmptyDatabase>>;
 before(async () => {
@@ -30,10 +19,7 @@ after(async () => {
 });
 
 test('two concurrent `ssg migrate` runs leave one correct schema', async () => {
-  const [a, b] = await Promise.all([
-    ssg(['migrate'], { DATABASE_URL: db.url }),
-    ssg(['migrate'], { DATABASE_URL: db.url }),
-  ]);
+  const [a, b] = await Promise.all([migrate({ DATABASE_URL: db.url }), migrate({ DATABASE_URL: db.url })]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
   // Exactly one of them applied the migration; the other found the database up to date.
@@ -75,7 +61,7 @@ test('two concurrent `ssg migrate` runs leave one correct schema', async () => {
     await client.end();
   }
 
-  const again = await ssg(['migrate'], { DATABASE_URL: db.url });
+  const again = await migrate({ DATABASE_URL: db.url });
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /database is up to date/);
 });

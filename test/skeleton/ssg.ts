@@ -1,5 +1,5 @@
 // Runs the real `ssg` command (node bin/ssg.js) as a script outside the project would.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/paths.ts';
 
@@ -11,15 +11,33 @@ export interface SsgResult {
   stderr: string;
 }
 
-export function ssg(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<SsgResult> {
+/** Runs `ssg ARGS` to its end (killed after `timeoutMs`, when given). */
+export function ssg(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<SsgResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [SSG, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
+}
+
+/** Runs `ssg ARGS` to its end, blocking (the training tests: one command after another, one thread). */
+export function ssgSync(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): SsgResult {
+  const r = spawnSync(process.execPath, [SSG, ...args], {
+    cwd: opts.cwd,
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1', ...opts.env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Starts a long-running `ssg` command and resolves once its output matches `ready`. */

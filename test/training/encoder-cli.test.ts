@@ -3,7 +3,6 @@
 // server will: encoder.onnx in onnxruntime-node, iterated from the manifest's w_avg with the
 // model's own generator.onnx, gets closer to a generator-made picture.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,17 +10,12 @@ import { after, test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { ModelRuntime } from '../../src/inference/runtime.ts';
 import { readNpy } from '../../src/inference/npy.ts';
-import { PROJECT_ROOT } from '../../src/paths.ts';
+import { ssgSync } from '../skeleton/ssg.ts';
 
-const SSG = path.join(PROJECT_ROOT, 'bin', 'ssg.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-encoder-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const env = { ...process.env, OMP_NUM_THREADS: '1' };
 
-function ssg(...args: string[]) {
-  const r = spawnSync(process.execPath, [SSG, ...args], { cwd: tmp, encoding: 'utf8', env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ssg = (...args: string[]) => ssgSync(args, { cwd: tmp });
 
 function ok(r: ReturnType<typeof ssg>) {
   assert.equal(r.code, 0, r.stderr + r.stdout);

@@ -9,17 +9,14 @@ import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { readNpy } from '../../src/inference/npy.ts';
 import { PROJECT_ROOT } from '../../src/paths.ts';
+import { SSG, ssgSync } from '../skeleton/ssg.ts';
 import { TRAINING_DIR, pythonPath } from '../../src/training/python.ts';
 
-const SSG = path.join(PROJECT_ROOT, 'bin', 'ssg.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-train-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const env = { ...process.env, OMP_NUM_THREADS: '1' };
 
-function ssg(...args: string[]) {
-  const r = spawnSync(process.execPath, [SSG, ...args], { cwd: tmp, encoding: 'utf8', env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ssg = (...args: string[]) => ssgSync(args, { cwd: tmp });
 
 function readPng(file: string) {
   return PNG.sync.read(fs.readFileSync(file));

@@ -13,13 +13,14 @@ def main(argv=None) -> int:
     t = sub.add_parser('train', help='train a generator on a make-dataset directory')
     t.add_argument('--data', required=True)
     t.add_argument('--out', required=True)
-    t.add_argument('--mode', choices=['recon', 'gan'], default='recon')
+    t.add_argument('--mode', choices=['recon', 'gan', 'parts'], default='recon')
     t.add_argument('--preset', default='cartoon64')
     t.add_argument('--kimg', type=float, default=100)
     t.add_argument('--batch', type=int, default=16)
     t.add_argument('--lr', type=float, default=2e-3)
     t.add_argument('--code-lr', type=float, default=1e-2)
     t.add_argument('--resume')
+    t.add_argument('--warm-start', help='parts mode: take the local and render nets of this training checkpoint')
     t.add_argument('--max-images', type=int)
     t.add_argument('--threads', type=int, default=2)
     t.add_argument('--seed', type=int, default=0)
@@ -49,6 +50,7 @@ def main(argv=None) -> int:
     e.add_argument('--out', required=True)
     e.add_argument('--description')
     e.add_argument('--ema', action='store_true', help='export g_ema instead of g')
+    e.add_argument('--encoder-out', help='for a train-joint checkpoint: write its encoder (a train-encoder checkpoint) here')
     v = sub.add_parser('evaluate', help='quality figures: Frechet distance, class areas, swap locality')
     v.add_argument('--ckpt', required=True, help='a model checkpoint (export output)')
     v.add_argument('--train-data', required=True)
@@ -62,6 +64,8 @@ def main(argv=None) -> int:
     n = sub.add_parser('train-encoder', help='train an image -> W+ encoder (ReStyle iterations) for a model checkpoint')
     n.add_argument('--model-ckpt', help='model checkpoint (export output); default on --resume: the one it was trained for')
     n.add_argument('--data', help='a make-dataset directory whose images (with masks) join the generated pairs')
+    n.add_argument('--extra-data', action='append', help='part-coded models: another make-dataset directory to learn from')
+    n.add_argument('--heldout', help='part-coded models: a make-dataset directory to measure recognition on')
     n.add_argument('--model-dir', help="the served model directory: inversions start at its manifest's w_avg")
     n.add_argument('--out', required=True)
     n.add_argument('--kimg', type=float, default=50)
@@ -80,6 +84,25 @@ def main(argv=None) -> int:
     n.add_argument('--log-every', type=int, default=10)
     n.add_argument('--sheet-every', type=float, default=2.0)
     n.add_argument('--ckpt-every', type=float, default=0.5)
+    j = sub.add_parser('train-joint', help='train the encoder and the generator together on exact part swaps')
+    j.add_argument('--data', required=True, help='a make-dataset directory with make-composites swaps')
+    j.add_argument('--from-recon', help='reconstruction training checkpoint (ssg train latest.pt) to start from')
+    j.add_argument('--encoder', help='encoder checkpoint (ssg train-encoder) whose convolutions to keep')
+    j.add_argument('--out', required=True)
+    j.add_argument('--kimg', type=float, default=100)
+    j.add_argument('--comp-batch', type=int, default=8, help='exact swaps a step (their faces A and B are encoded)')
+    j.add_argument('--glo-batch', type=int, default=8, help='dataset images a step rendered from their codes')
+    j.add_argument('--lr', type=float, default=1e-3)
+    j.add_argument('--enc-lr', type=float, default=1e-3)
+    j.add_argument('--code-lr', type=float, default=1e-2)
+    j.add_argument('--hidden', type=int, default=384, help='encoder head width')
+    j.add_argument('--resume')
+    j.add_argument('--threads', type=int, default=2)
+    j.add_argument('--seed', type=int, default=0)
+    j.add_argument('--bf16', action='store_true')
+    j.add_argument('--log-every', type=int, default=10)
+    j.add_argument('--sheet-every', type=float, default=2.0)
+    j.add_argument('--ckpt-every', type=float, default=1.0)
     x = sub.add_parser('export-encoder', help='write encoder.onnx + encoder.json into a model directory; with --heldout, its figures')
     x.add_argument('--from', dest='from_ckpt', required=True, help='encoder checkpoint (train-encoder latest.pt)')
     x.add_argument('--out', required=True, help='the model directory (holds manifest.json)')
@@ -96,8 +119,13 @@ def main(argv=None) -> int:
             r = evaluate.run(o)
             print(json.dumps({k: r[k] for k in ('frechet_generated_vs_heldout', 'frechet_train_vs_heldout', 'swap_locality')}, indent=2))
         elif o.cmd == 'train-encoder':
-            from . import encoder
-            encoder.run(o)
+            from . import encoders
+            encoders.train(o)
+        elif o.cmd == 'train-joint':
+            from . import joint
+            if not o.resume and not o.from_recon:
+                raise ValueError('train-joint needs --from-recon (or --resume)')
+            joint.run(o)
         elif o.cmd == 'export-encoder':
             import json
             from . import encoder_export
@@ -108,8 +136,13 @@ def main(argv=None) -> int:
                 print(json.dumps(r['figures']['perIteration']) + f"  {r['figures']['secondsPerInversion']['seconds']} s per inversion")
         elif o.cmd == 'export':
             from . import export
-            r = export.export(o.from_ckpt, o.out, o.description, o.ema)
+            r = export.export(o.from_ckpt, o.out, o.description, o.ema, o.encoder_out)
             print(f"wrote {r['out']}: {r['args']['model_description']}")
+            if r.get('encoder'):
+                print(f"wrote {r['encoder']}: the encoder trained with it")
+        elif o.cmd == 'train' and o.mode == 'parts':
+            from . import parts
+            parts.run(o)
         elif o.cmd == 'train' and o.mode == 'recon':
             from . import recon
             recon.run(o)

@@ -34,3 +34,16 @@ def load(path: str) -> Dict[str, Any]:
 def config_of(ck: Dict[str, Any]) -> ModelConfig:
     args = ck['args']
     return ModelConfig.from_args(args if isinstance(args, dict) else vars(args))
+
+
+def progress(tr, **extra) -> Dict[str, Any]:
+    """What resuming a trainer needs besides its weights: steps, images seen, the random states
+    (every trainer keeps `step`, `images_seen` and its batch `sampler`)."""
+    return {'step': tr.step, 'images_seen': tr.images_seen, 'sampler': tr.sampler.get_state(),
+            'torch_rng': torch.get_rng_state()} | extra
+
+
+def restore_progress(tr, t: Dict[str, Any]) -> None:
+    tr.step, tr.images_seen = t['step'], t['images_seen']
+    tr.sampler.set_state(t['sampler'])
+    torch.set_rng_state(t['torch_rng'])

@@ -69,10 +69,19 @@ PRESETS = {
     'cartoon64': ModelConfig(size=64, latent=128, n_mlp=1, seg_dim=13, local_layers=6, base_layers=2,
                              depth_layers=4, local_channel=32, coarse_channel=64, coarse_size=32,
                              min_feat_size=8, transparent_dims=(10,), widths={16: 128, 32: 128, 64: 64}),
+    # The part-coded default model (`ssg train --mode parts`): cartoon64's network with a 512-wide
+    # latent, sliced into one slot per W+ row, and a 2-layer mapping built from the parameters' shares.
+    'cartoon64-parts': ModelConfig(size=64, latent=512, n_mlp=2, seg_dim=13, local_layers=6, base_layers=2,
+                                   depth_layers=4, local_channel=32, coarse_channel=64, coarse_size=32,
+                                   min_feat_size=8, transparent_dims=(10,), widths={16: 128, 32: 128, 64: 64}),
     # A GAN-shaped 64 px config for the GPU (8-layer mapping).
     'cartoon64-gan': ModelConfig(size=64, latent=256, n_mlp=8, seg_dim=13, local_layers=8, base_layers=2,
                                  depth_layers=5, local_channel=64, coarse_channel=128, coarse_size=32,
                                  min_feat_size=8, transparent_dims=(10,), widths={16: 256, 32: 256, 64: 128}),
+    # Tests of part-coded training: tiny's network, the latent wide enough for every row's slot.
+    'tiny-parts': ModelConfig(size=32, latent=512, n_mlp=2, seg_dim=13, local_layers=4, base_layers=1,
+                              depth_layers=2, local_channel=8, coarse_channel=16, coarse_size=16,
+                              min_feat_size=8, transparent_dims=(10,), widths={16: 16, 32: 8}),
     # Tests: seconds per step on one core.
     'tiny': ModelConfig(size=32, latent=16, n_mlp=2, seg_dim=13, local_layers=4, base_layers=1,
                         depth_layers=2, local_channel=8, coarse_channel=16, coarse_size=16,

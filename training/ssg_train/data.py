@@ -54,6 +54,18 @@ def load_labelled(data_dir: str, size: int, seg_dim: int, limit: Optional[int] =
     return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels), meta
 
 
+def adopt_classes(cfg, meta: dict, transparent: bool = True) -> None:
+    """Takes a make-dataset directory's class names (and transparent classes) into the model config;
+    refuses a dataset with another number of classes."""
+    names = [c['name'] for c in meta.get('classes', [])]
+    if names and len(names) != cfg.seg_dim:
+        raise DataError(f'the dataset has {len(names)} classes, the model {cfg.seg_dim}')
+    if names:
+        cfg.class_names = names
+        if transparent:
+            cfg.transparent_dims = tuple(meta.get('transparentDims', cfg.transparent_dims))
+
+
 def load_images(folder: str, size: int, limit: Optional[int] = None) -> torch.Tensor:
     """A folder of images (no masks), centre-cropped and resized: [N, 3, S, S] uint8."""
     if not os.path.isdir(folder):

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from . import checkpoint as ckpt
 from .config import ModelConfig
 from .data import load_labelled, to_float
-from .evaluate import FeatureNet, train_feature_net
+from .feature_net import FeatureNet, train_feature_net
 from .generator import Generator
 from .loop import TrainLoop
 from .sheets import grid, image_u8, mask_u8
@@ -89,7 +89,11 @@ class Encoder(nn.Module):
 
 def load_generator(model_ckpt: str) -> Generator:
     """The frozen generator of a model checkpoint (export output: g_ema holds the served weights)."""
-    ck = ckpt.load(model_ckpt)
+    return generator_of(ckpt.load(model_ckpt), model_ckpt)
+
+
+def generator_of(ck: dict, model_ckpt: str) -> Generator:
+    """The frozen generator of a loaded model checkpoint (`model_ckpt` names it in errors)."""
     if ck.get('training') is not None or ck.get('codes') is not None:
         raise ckpt.CheckpointError(f'{model_ckpt} is a training checkpoint, not the served model: make the model checkpoint '
                                    'with `ssg export-model --checkpoint FILE` (or `python3 -m ssg_train export`)')
@@ -228,9 +232,7 @@ class EncoderTrainer:
             'encoder': self.enc.state_dict(), 'encoder_spec': self.enc.spec(), 'opt': self.opt.state_dict(),
             'feature_net': self.feature_net.state_dict() if self.feature_net is not None else None,
             'w_avg': self.w_avg.clone(), 'args': args,
-            'training': {'step': self.step, 'images_seen': self.images_seen, 'iterations': self.iterations,
-                         'sampler': self.sampler.get_state(), 'torch_rng': torch.get_rng_state(),
-                         'loss_weights': LOSS_WEIGHTS},
+            'training': ckpt.progress(self, iterations=self.iterations, loss_weights=LOSS_WEIGHTS),
         }
 
     def load(self, ck: dict) -> None:
@@ -238,10 +240,7 @@ class EncoderTrainer:
         self.opt.load_state_dict(ck['opt'])
         if self.feature_net is not None and ck.get('feature_net') is not None:
             self.feature_net.load_state_dict(ck['feature_net'])
-        t = ck['training']
-        self.step, self.images_seen = t['step'], t['images_seen']
-        self.sampler.set_state(t['sampler'])
-        torch.set_rng_state(t['torch_rng'])
+        ckpt.restore_progress(self, ck['training'])
 
 
 def manifest_w_avg(model_dir: str, c: ModelConfig) -> torch.Tensor:
@@ -268,7 +267,8 @@ def load_encoder_checkpoint(path: str) -> dict:
     return ck
 
 
-def encoder_from_checkpoint(ck: dict) -> Encoder:
+def restyle_from_checkpoint(ck: dict) -> Encoder:
+    """The ReStyle encoder of a train-encoder checkpoint (encoders.py picks the kind)."""
     s = ck['encoder_spec']
     enc = Encoder(s['size'], s['n_latent'], s['dim'], ck['w_avg'], base=s['base'], hidden=s['hidden']).eval()
     enc.load_state_dict(ck['encoder'])
@@ -298,13 +298,8 @@ def sample_sheet(tr: EncoderTrainer, targets: torch.Tensor, path: str) -> None:
     grid(rows, scale=2).save(path)
 
 
-def run(o) -> None:
-    resume = load_encoder_checkpoint(o.resume) if o.resume else None
-    model_ckpt = o.model_ckpt or (resume['args']['model_ckpt'] if resume else None)
-    if not model_ckpt:
-        raise ValueError('train-encoder needs --model-ckpt (a model checkpoint made by `python3 -m ssg_train export`)')
-    torch.set_num_threads(o.threads)
-    g = load_generator(model_ckpt)
+def run(o, resume: Optional[dict], model_ckpt: str, g: Generator) -> None:
+    """`ssg train-encoder` for a model that is not part-coded (encoders.train dispatches)."""
     c = g.c
     real_u8 = real_labels = None
     if o.data:

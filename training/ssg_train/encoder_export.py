@@ -13,7 +13,8 @@ import torch
 
 from . import checkpoint as ckpt
 from .data import load_labelled, to_float
-from .encoder import Encoder, encoder_from_checkpoint, invert, load_encoder_checkpoint, load_generator
+from .encoder import Encoder, invert, load_encoder_checkpoint, load_generator
+from .encoders import encoder_from_checkpoint
 from .sheets import grid, image_u8, mask_u8
 
 ENCODER_JSON_FORMAT = 1

@@ -9,11 +9,13 @@ makes the mapping's output positive, and every modulation bias absorbs -delta (e
 the generator is an affine modulation, so the rendered images are unchanged).
 """
 import math
+import os
 from typing import Dict, Optional
 
 import torch
 
 from . import checkpoint as ckpt
+from . import parts
 from .config import ModelConfig
 from .generator import MAPPING_LR_MUL, Generator
 from .ops import SQRT2
@@ -51,12 +53,27 @@ def fit_mapping(g: Generator, codes: torch.Tensor) -> torch.Tensor:
     return delta.float()
 
 
-def export(train_ckpt: str, out: str, description: Optional[str] = None, use_ema: bool = False) -> Dict[str, object]:
+def export(train_ckpt: str, out: str, description: Optional[str] = None, use_ema: bool = False,
+           encoder_out: Optional[str] = None) -> Dict[str, object]:
+    """Writes the model checkpoint `out`; for a joint training checkpoint (`train-joint`) also the
+    encoder trained with it, as an `ssg train-encoder` checkpoint at `encoder_out`, its start moved
+    by the same shift as the codes so that it inverts into the exported model's W+."""
     ck = ckpt.load(train_ckpt)
+    if ck.get('encoder') is not None and use_ema:
+        raise ckpt.CheckpointError('a joint checkpoint exports its trained generator (the encoder was trained with it), not --ema')
     cfg = ckpt.config_of(ck)
-    g = Generator(cfg)
-    g.load_state_dict_authors(ck['g_ema'] if use_ema else ck['g'])
     report: Dict[str, object] = {}
+    delta = torch.zeros(cfg.latent)
+    part_coded = parts.exportable(ck)
+    extra: Dict[str, object] = {}
+    if part_coded is not None:
+        # Part-coded: the EMA generator, its rows' slots folded into the modulations, the mapping
+        # built; the codes travel along for `train-encoder`, which writes W+ from predicted parameters.
+        g, extra = part_coded
+        report['mapping_units'] = extra.pop('mapping_units')
+    else:
+        g = Generator(cfg)
+        g.load_state_dict_authors(ck['g_ema'] if use_ema else ck['g'])
     if ck.get('codes') is not None:
         codes = ck['codes'].float()
         delta = fit_mapping(g, codes)
@@ -67,9 +84,17 @@ def export(train_ckpt: str, out: str, description: Optional[str] = None, use_ema
         'model_description': description or (
             f"SemanticStyleGAN {cfg.size} px trained by ssg-studio on generated facesjs cartoon faces "
             f"({t.get('kind', 'unknown')} training, {t.get('images_seen', 0) / 1000:.1f} kimg"
-            + ('; mapping fitted to the learned codes' if ck.get('codes') is not None else '') + ')'),
+            + ('; mapping fitted to the learned codes' if ck.get('codes') is not None else '')
+            + ('; every W+ row coded from its part\'s parameters, mapping built from their shares'
+               if part_coded is not None else '') + ')'),
         'training': t.get('kind'), 'kimg': t.get('images_seen', 0) / 1000,
     }
     sd = g.state_dict_authors()
-    ckpt.save_atomic({'g_ema': sd, 'args': args}, out)
+    ckpt.save_atomic({'g_ema': sd, 'args': args} | extra, out)
+    if ck.get('encoder') is not None and encoder_out:
+        enc = dict(ck['encoder'])
+        enc['w_avg'] = enc['w_avg'].float() + delta
+        enc['args'] = dict(enc['args'], model_ckpt=os.path.abspath(out))
+        ckpt.save_atomic(enc, encoder_out)
+        report['encoder'] = encoder_out
     return report | {'out': out, 'args': args}

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from .losses import ema_update
 from . import checkpoint as ckpt
 from .config import PRESETS, ModelConfig
-from .data import load_images, load_labelled, to_float
+from .data import adopt_classes, load_images, load_labelled, to_float
 from .discriminator import Discriminator
 from .generator import Generator
 from .loop import TrainLoop
@@ -110,9 +110,8 @@ class GanTrainer:
         return {
             'g': self.g.state_dict_authors(), 'g_ema': self.g_ema.state_dict_authors(), 'd': self.d.state_dict(),
             'g_optim': self.g_opt.state_dict(), 'd_optim': self.d_opt.state_dict(), 'args': args,
-            'training': {'kind': 'adversarial' if self.with_seg else 'adversarial fine-tune (image-only D)',
-                         'step': self.step, 'images_seen': self.images_seen, 'with_seg': self.with_seg,
-                         'sampler': self.sampler.get_state(), 'torch_rng': torch.get_rng_state()},
+            'training': ckpt.progress(self, kind='adversarial' if self.with_seg else 'adversarial fine-tune (image-only D)',
+                                      with_seg=self.with_seg),
         }
 
     def load(self, ck: dict, weights_only: bool = False) -> None:
@@ -130,10 +129,7 @@ class GanTrainer:
         self.d.load_state_dict(ck['d'])
         self.g_opt.load_state_dict(ck['g_optim'])
         self.d_opt.load_state_dict(ck['d_optim'])
-        t = ck['training']
-        self.step, self.images_seen = t['step'], t['images_seen']
-        self.sampler.set_state(t['sampler'])
-        torch.set_rng_state(t['torch_rng'])
+        ckpt.restore_progress(self, ck['training'])
 
 
 @torch.no_grad()
@@ -167,11 +163,7 @@ def run(o) -> None:
         images_u8, labels = load_images(o.images, cfg.size, o.max_images), None
     else:
         images_u8, labels, meta = load_labelled(o.data, cfg.size, cfg.seg_dim, o.max_images)
-        names = [c['name'] for c in meta.get('classes', [])]
-        if names and len(names) != cfg.seg_dim:
-            raise ckpt.CheckpointError(f'the dataset has {len(names)} classes, the model {cfg.seg_dim}')
-        if names:
-            cfg.class_names = names
+        adopt_classes(cfg, meta, transparent=False)
     tr = GanTrainer(cfg, with_seg=not finetune, lr=o.lr, d_base=o.d_base, seed=o.seed)
     if ck is not None:
         tr.load(ck, weights_only=finetune and not resume_ft)

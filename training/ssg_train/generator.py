@@ -1,4 +1,4 @@
-"""The SemanticStyleGAN generator, exactly as the runtime renders it (model.md section 4).
+"""The SemanticStyleGAN generator, exactly as the runtime renders it (docs/model/network.md section 4).
 
 Parameters are held stacked over the K local generators so that all of them run as one batched
 matrix product per layer (the authors' code loops over K grouped convolutions, which dominates its
@@ -53,6 +53,9 @@ class LocalGenerators(nn.Module):
         self.lin_weight = nn.Parameter(torch.randn(K, L, C, C))  # linears.j.conv.weight[0, :, :, 0, 0]
         self.mod_weight = nn.Parameter(torch.randn(K, L, C, D))  # linears.j.conv.modulation.weight
         self.mod_bias = nn.Parameter(torch.ones(K, L, C))  # linears.j.conv.modulation.bias
+        # Which latent dimensions layer j of generator k reads (all by default; part-coded models
+        # give each W+ row its own slot, see part_codes.py). Checkpoints store the masked weight.
+        self.register_buffer('mod_mask', torch.ones(K, L, 1, D), persistent=False)
         self.act_bias = nn.Parameter(torch.zeros(K, L, C))  # linears.j.activate.bias
         self.feat_weight = nn.Parameter(torch.randn(K, Cc, C))  # to_feat.conv.weight[:, :, 0, 0]
         self.feat_mod = nn.Parameter(torch.ones(K, C))  # to_feat.conv.modulation[0, :, 0, 0]
@@ -60,7 +63,7 @@ class LocalGenerators(nn.Module):
         self.depth_weight = nn.Parameter(torch.randn(K - 1, C))  # to_depth.conv.weight[0, :, 0, 0], k >= 1
         self.depth_mod = nn.Parameter(torch.ones(K - 1, C))
         self.depth_bias = nn.Parameter(torch.zeros(K - 1))
-        # Which W+ row drives layer j of generator k (model.md section 2), as an index table.
+        # Which W+ row drives layer j of generator k (docs/model/network.md section 2), as an index table.
         rows = torch.zeros(K, L, dtype=torch.long)
         for k in range(K):
             for j in range(L):
@@ -98,7 +101,8 @@ class LocalGenerators(nn.Module):
                 x = torch.cat([x[:1], x[1:].detach()], 0)
             # Modulation s = EqualLinear(w): [K, B, Cin]; per-sample weights [K, B, Cout, Cin]
             # are small, so modulating and demodulating the weight is cheaper than the activations.
-            s = torch.matmul(codes[:, j], self.mod_weight[:, j].transpose(1, 2) / math.sqrt(D)) + self.mod_bias[:, j, None]
+            mw = self.mod_weight[:, j] * self.mod_mask[:, j]
+            s = torch.matmul(codes[:, j], mw.transpose(1, 2) / math.sqrt(D)) + self.mod_bias[:, j, None]
             W = self.lin_weight[:, j, None] * (s[:, :, None, :] * w_scale)  # [K, B, Cout, Cin]
             W = W * torch.rsqrt((W * W).sum(3, keepdim=True) + DEMOD_EPS)
             x = lrelu(torch.matmul(W, x) + self.act_bias[:, j, None, :, None])
@@ -114,7 +118,7 @@ class LocalGenerators(nn.Module):
 
 
 def fuse(c: ModelConfig, feat: torch.Tensor, depth: torch.Tensor, cmask: Optional[torch.Tensor] = None):
-    """Depth softmax fusion with composition mask and transparent classes (model.md 4.3).
+    """Depth softmax fusion with composition mask and transparent classes (docs/model/network.md 4.3).
     Returns fused feature [B, Cc, S, S] and the mask m [B, K, S, S]."""
     K = c.seg_dim
     m = F.softmax(depth, 1)
@@ -262,7 +266,7 @@ class Generator(nn.Module):
             for j in range(L):
                 q = f'{p}linears.{j}.'
                 sd[q + 'conv.weight'] = ln.lin_weight[k, j][None, :, :, None, None]
-                sd[q + 'conv.modulation.weight'] = ln.mod_weight[k, j]
+                sd[q + 'conv.modulation.weight'] = ln.mod_weight[k, j] * ln.mod_mask[k, j]
                 sd[q + 'conv.modulation.bias'] = ln.mod_bias[k, j]
                 sd[q + 'activate.bias'] = ln.act_bias[k, j]
             sd[p + 'to_feat.upsample.kernel'] = k4

@@ -1,4 +1,4 @@
-"""Small shared operations of the network (model.md section 3), written once."""
+"""Small shared operations of the network (docs/model/network.md section 3), written once."""
 import math
 
 import torch
@@ -38,7 +38,7 @@ def pixel_norm(x: torch.Tensor) -> torch.Tensor:
 
 
 def fourier_features(size: int, side: int) -> torch.Tensor:
-    """[1, 2(2L+1), side, side]: coords, then sin/cos of 2^i * coords (model.md, positional input)."""
+    """[1, 2(2L+1), side, side]: coords, then sin/cos of 2^i * coords (docs/model/network.md section 3, positional input)."""
     lin = torch.linspace(-1, 1, side)
     coords = torch.stack([lin.view(1, -1).expand(side, side), lin.view(-1, 1).expand(side, side)], 0)[None]
     feats = [coords]

@@ -12,7 +12,7 @@ import torch
 from . import checkpoint as ckpt
 from . import losses as L
 from .config import PRESETS, ModelConfig
-from .data import load_composites, load_labelled, to_float
+from .data import adopt_classes, load_composites, load_labelled, to_float
 from .generator import Generator
 from .loop import TrainLoop
 from .sheets import grid, image_and_mask_rows, image_u8, mask_u8
@@ -112,9 +112,7 @@ class ReconTrainer:
             'codes': self.codes.weight.detach().clone(),
             'codes_optim': self.code_opt.state_dict(),
             'args': args,
-            'training': {'kind': 'reconstruction', 'step': self.step, 'images_seen': self.images_seen,
-                         'sampler': self.sampler.get_state(), 'torch_rng': torch.get_rng_state(),
-                         'loss_weights': LOSS_WEIGHTS},
+            'training': ckpt.progress(self, kind='reconstruction', loss_weights=LOSS_WEIGHTS),
         }
 
     def load(self, ck: dict) -> None:
@@ -126,10 +124,7 @@ class ReconTrainer:
             self.codes.weight.copy_(ck['codes'])
         self.opt.load_state_dict(ck['g_optim'])
         self.code_opt.load_state_dict(ck['codes_optim'])
-        t = ck['training']
-        self.step, self.images_seen = t['step'], t['images_seen']
-        self.sampler.set_state(t['sampler'])
-        torch.set_rng_state(t['torch_rng'])
+        ckpt.restore_progress(self, ck['training'])
 
 
 @torch.no_grad()
@@ -167,12 +162,7 @@ def run(o) -> None:
         ck = ckpt.load(o.resume)
         cfg = ckpt.config_of(ck)
     images_u8, labels, meta = load_labelled(o.data, cfg.size, cfg.seg_dim, o.max_images)
-    names = [c['name'] for c in meta.get('classes', [])]
-    if names and len(names) != cfg.seg_dim:
-        raise ckpt.CheckpointError(f'the dataset has {len(names)} classes, the model {cfg.seg_dim}')
-    if names:
-        cfg.class_names = names
-        cfg.transparent_dims = tuple(meta.get('transparentDims', cfg.transparent_dims))
+    adopt_classes(cfg, meta)
     torch.set_num_threads(o.threads)
     tr = ReconTrainer(cfg, images_u8.shape[0], lr=o.lr, code_lr=o.code_lr, seed=o.seed)
     if ck is not None:

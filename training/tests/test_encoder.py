@@ -7,7 +7,8 @@ import torch
 
 from ssg_train import checkpoint as ckpt
 from ssg_train import encoder_export, export
-from ssg_train.encoder import EncoderTrainer, encoder_from_checkpoint, invert, load_generator
+from ssg_train.encoder import EncoderTrainer, invert, load_generator
+from ssg_train.encoders import encoder_from_checkpoint
 from ssg_train.recon import ReconTrainer
 
 from .helpers import fixed_batch, tiny_config

@@ -5,7 +5,11 @@ import type { Direction, DirectionSource } from '../../directions/direction.ts';
 import { decodeVector } from '../../directions/file.ts';
 import type { AttributeSource } from '../../generated/prisma/enums.ts';
 import type { ComponentPart } from '../../inference/types.ts';
-import { uuidv7 } from '../../jobs/ids.ts';
+import { uuidv7 } from '../../db/ids.ts';
+import { appError, ErrorCode } from '../errors.ts';
+
+/** Most directions one workspace may store, over all models (each is a row the fits and lists read). */
+export const MAX_WORKSPACE_DIRECTIONS = 100;
 
 export interface AttributeRow extends Direction {
   id: string;
@@ -82,7 +86,34 @@ export async function visibleDirections(
   return rows.map(toRow);
 }
 
-/** Writes (or rewrites) a workspace's direction of that name. */
+/**
+ * Throws TOO_MANY_ATTRIBUTES when the workspace has MAX_WORKSPACE_DIRECTIONS directions and `name`
+ * (of that model) is not one of them: rewriting a direction is always allowed.
+ */
+export async function checkDirectionRoom(
+  db: PrismaClient | Tx,
+  modelId: string,
+  workspaceId: string,
+  name: string,
+): Promise<void> {
+  const rows = await db.$queryRaw<{ n: number; rewrite: boolean }[]>`
+    SELECT count(*)::int AS n,
+           bool_or("modelId" = ${modelId} AND name = ${name}) AS rewrite
+    FROM "AttributeDirection" WHERE "workspaceId" = ${workspaceId}::uuid`;
+  const { n, rewrite } = rows[0]!;
+  if (n >= MAX_WORKSPACE_DIRECTIONS && !rewrite) {
+    throw appError(
+      ErrorCode.TOO_MANY_ATTRIBUTES,
+      `this workspace has ${n} learned attributes, the most it may keep (${MAX_WORKSPACE_DIRECTIONS}); rewrite one by its name instead`,
+      { limit: MAX_WORKSPACE_DIRECTIONS },
+    );
+  }
+}
+
+/**
+ * Writes (or rewrites) a workspace's direction of that name, within the workspace's cap (checked
+ * again under a lock on the workspace, so concurrent requests cannot both take the last place).
+ */
 export async function saveWorkspaceDirection(
   prisma: PrismaClient,
   modelId: string,
@@ -90,10 +121,14 @@ export async function saveWorkspaceDirection(
   d: Direction,
 ): Promise<AttributeRow> {
   const { id, ...fields } = data(modelId, workspaceId, d);
-  const row = await prisma.attributeDirection.upsert({
-    where: { modelId_workspaceId_name: { modelId, workspaceId, name: d.name } },
-    create: { id, ...fields },
-    update: fields,
+  const row = await prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${'attributes-ws:' + workspaceId}))`;
+    await checkDirectionRoom(tx, modelId, workspaceId, d.name);
+    return tx.attributeDirection.upsert({
+      where: { modelId_workspaceId_name: { modelId, workspaceId, name: d.name } },
+      create: { id, ...fields },
+      update: fields,
+    });
   });
   return toRow(row);
 }

@@ -1,7 +1,8 @@
 // The statements of renaming and deleting projects and faces. A deletion runs them in one
 // transaction: lock the faces, cancel their QUEUED jobs (queue entries removed, CANCELLED
 // announced), note the renders they use, delete (edits and job rows cascade), then delete those
-// renders no remaining edit or job uses. Renders shared with other faces stay.
+// renders no remaining edit or job uses, and the pictures imported for these faces (SourceImage:
+// personal data, named by their INVERT root edits). Renders shared with other faces stay.
 import { NOW_UTC } from '../../db/clock.ts';
 import type { Tx } from '../../db/client.ts';
 import { notifyJobSql } from '../../jobs/events.ts';
@@ -39,11 +40,14 @@ export async function deleteFaces(tx: Tx, set: FaceSet): Promise<DeletedCounts> 
      SELECT (graphile_worker.remove_job(u.id::text)).id::text AS "queueJobId", ${notifyJobSql('u')}::text AS "jobEvent" FROM u`,
     faceIds,
   );
-  const used = await tx.$queryRawUnsafe<{ renderIds: string[]; edits: number }[]>(
+  const used = await tx.$queryRawUnsafe<{ renderIds: string[]; sourceImageIds: string[]; edits: number }[]>(
     `SELECT coalesce((SELECT array_agg(DISTINCT r) FROM (
          SELECT "renderId" AS r FROM "Edit" WHERE "faceId" = ANY ($1::uuid[]) AND "renderId" IS NOT NULL
          UNION SELECT "renderId" FROM "InferenceJob" WHERE "faceId" = ANY ($1::uuid[]) AND "renderId" IS NOT NULL) x),
        '{}')::text[] AS "renderIds",
+       coalesce((SELECT array_agg(e.params->>'sourceImageId') FROM "Edit" e
+         WHERE e."faceId" = ANY ($1::uuid[]) AND e.operation = 'INVERT' AND e.params->>'sourceImageId' IS NOT NULL),
+       '{}')::text[] AS "sourceImageIds",
        (SELECT count(*)::int FROM "Edit" WHERE "faceId" = ANY ($1::uuid[])) AS edits`,
     faceIds,
   );
@@ -64,6 +68,7 @@ export async function deleteFaces(tx: Tx, set: FaceSet): Promise<DeletedCounts> 
      SELECT (SELECT count(*)::int FROM d) AS renders, (SELECT count(*)::int FROM i) AS images`,
     used[0]!.renderIds,
   );
+  await tx.$executeRawUnsafe(`DELETE FROM "SourceImage" WHERE id = ANY ($1::uuid[])`, used[0]!.sourceImageIds);
   const renders = deleted[0]!.renders;
   return { faces: faceIds.length, edits: used[0]!.edits, cancelledJobs: cancelled.length, renders };
 }

@@ -5,10 +5,10 @@ import { NOW_UTC } from '../../db/clock.ts';
 import type { Tx } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { EditOperation, FaceStatus, JobKind } from '../../generated/prisma/enums.ts';
-import { notifyFaceSql, notifyJobSql } from '../../jobs/events.ts';
-import { uuidv7 } from '../../jobs/ids.ts';
+import { notifyFaceSql } from '../../jobs/events.ts';
+import { uuidv7 } from '../../db/ids.ts';
 import { renderCacheKey } from '../../jobs/render-key.ts';
-import { addJobSql } from '../../jobs/task.ts';
+import { QUEUE_AND_ANNOUNCE, insertJobSql } from '../../jobs/sql/queue-job.ts';
 import { faceNotReady, notFound } from '../errors.ts';
 import { latentFromBytes, latentToBytes, type EditRecord, type FaceRecord, type JobRecord } from '../records.ts';
 import { EDIT_COLUMNS, FACE_COLUMNS, JOB_COLUMNS, record, selectRecord } from './rows.ts';
@@ -57,34 +57,49 @@ export interface HeadLatent {
  * (a separate statement, so its snapshot sees the head as it is under the lock).
  */
 export async function headLatents(tx: Tx, faceIds: string[]): Promise<HeadLatent[]> {
-  const rows = await tx.$queryRaw<{ faceId: string; id: string; latent: Uint8Array; status: FaceStatus }[]>`
-    SELECT f.id::text AS "faceId", e.id::text AS id, e.latent, f.status::text AS status
+  const rows = await tx.$queryRaw<
+    { faceId: string; id: string; latent: Uint8Array; status: FaceStatus; failureReason: string | null }[]
+  >`
+    SELECT f.id::text AS "faceId", e.id::text AS id, e.latent, f.status::text AS status, f."failureReason"
     FROM "Face" f JOIN "Edit" e ON e.id = f."headEditId" WHERE f.id = ANY (${faceIds}::uuid[])`;
+  // By id, not a search per face: learnAttribute asks for up to 1,000 faces on the event loop.
+  const byId = new Map(rows.map((r) => [r.faceId, r]));
   return faceIds.map((faceId) => {
-    const row = rows.find((r) => r.faceId === faceId);
+    const row = byId.get(faceId);
     if (!row) throw notFound('face', faceId);
-    if (row.status !== 'READY') throw faceNotReady(faceId, row.status);
+    if (row.status !== 'READY') throw faceNotReady(faceId, row.status, row.failureReason);
     return { editId: row.id, latent: latentFromBytes(row.latent) };
   });
 }
 
-/** `INSERT INTO "InferenceJob"` of a QUEUED job; the caller adds its queue entry and event. */
-function insertJobSql(p: {
-  id: string;
-  kind: string;
-  faceId: string;
-  editId: string;
-  modelId: string;
-  options: string;
-  cacheKey: string;
-}) {
-  return `INSERT INTO "InferenceJob" (id, kind, "faceId", "editId", "modelId", options, "cacheKey", "createdAt", "updatedAt")
-       VALUES (${p.id}::uuid, ${p.kind}::"JobKind", ${p.faceId}::uuid, ${p.editId}::uuid, ${p.modelId}, ${p.options}::jsonb, ${p.cacheKey}, ${NOW_UTC}, ${NOW_UTC})
-       RETURNING *`;
+/**
+ * Only rows `rows` (of `dim` values) of each face's head latent, concatenated in `faceIds` order.
+ * learnAttribute fits one or two rows of up to 1,000 faces: read whole, their latents were 57 MB
+ * of bytea parsed on the event loop and held per request; the database cuts the rows out instead.
+ */
+export async function headRows(tx: Tx, faceIds: string[], rows: number[], dim: number): Promise<Float32Array> {
+  const bytes = dim * 4;
+  if (!rows.every((r) => Number.isInteger(r) && r >= 0) || !Number.isInteger(bytes)) throw new Error('bad rows');
+  const cut = rows.map((r) => `substring(e.latent FROM ${r * bytes + 1} FOR ${bytes})`).join(' || ');
+  const found = await tx.$queryRawUnsafe<
+    { faceId: string; rows: Uint8Array; status: FaceStatus; failureReason: string | null }[]
+  >(
+    `SELECT f.id::text AS "faceId", ${cut} AS rows, f.status::text AS status, f."failureReason"
+     FROM "Face" f JOIN "Edit" e ON e.id = f."headEditId" WHERE f.id = ANY ($1::uuid[])`,
+    faceIds,
+  );
+  const byId = new Map(found.map((r) => [r.faceId, r]));
+  const per = rows.length * dim;
+  const out = new Float32Array(faceIds.length * per);
+  faceIds.forEach((faceId, i) => {
+    const row = byId.get(faceId);
+    if (!row) throw notFound('face', faceId);
+    if (row.status !== 'READY') throw faceNotReady(faceId, row.status, row.failureReason);
+    if (row.rows.byteLength !== per * 4) throw new Error(`face ${faceId}: its latent has fewer rows than asked`);
+    out.set(latentFromBytes(row.rows), i * per);
+  });
+  return out;
 }
-
-/** The queue entry and JOB_UPDATED event of job row `j`, as select-list items. */
-const QUEUE_AND_ANNOUNCE = `(${addJobSql('j')}).id::text AS "queueJobId", ${notifyJobSql('j')}::text AS "jobEvent"`;
 
 export interface JobData {
   kind: JobKind;

@@ -9,6 +9,7 @@ export const FACE_COLUMNS: (keyof FaceRecord)[] = [
   'headEditId',
   'editCount',
   'status',
+  'failureReason',
   'createdAt',
   'updatedAt',
 ];

@@ -27,7 +27,7 @@ export interface GeneratorGraphOptions {
 
 export type Interleave = 'transpose' | 'depthtospace';
 
-/** Dimensions of the generator (shared/spec/model.md §1 names). */
+/** Dimensions of the generator (docs/model/network.md §1 names). */
 export interface Dims {
   /** latent width D */
   latent: number;

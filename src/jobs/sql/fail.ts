@@ -3,7 +3,7 @@
 import { notifyJobSql } from '../events.ts';
 import { jobTransitionSql, NOW_UTC } from '../transitions.ts';
 import { Params, type Queryable } from './params.ts';
-import { failInversionCte, NOTIFY_FAILED_INVERSIONS } from './store-inversion.ts';
+import { failInversionCte, jobErrorReason, NOTIFY_FAILED_INVERSIONS } from './store-inversion.ts';
 
 export async function failJob(
   db: Queryable,
@@ -13,10 +13,10 @@ export async function failJob(
   const update = jobTransitionSql('fail', {
     set: `error = ${$.add(p.error)}, "errorDetail" = ${$.add(p.errorDetail)}, "finishedAt" = ${NOW_UTC}`,
     where: `j.id = ${$.add(p.jobId, 'uuid')} AND j."workerId" = ${$.add(p.workerId)}`,
-    returning: 'j.kind',
+    returning: 'j.kind, j.error',
   });
   const r = await db.query(
-    `WITH u AS (${update}), ${failInversionCte('u')} SELECT ${notifyJobSql('u')}, ${NOTIFY_FAILED_INVERSIONS} FROM u`,
+    `WITH u AS (${update}), ${failInversionCte('u', jobErrorReason('u'))} SELECT ${notifyJobSql('u')}, ${NOTIFY_FAILED_INVERSIONS} FROM u`,
     $.values,
   );
   return r.rowCount === 1;

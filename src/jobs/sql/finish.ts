@@ -2,7 +2,7 @@
 // Edit.renderId (RENDER_EDIT), JOB_UPDATED and FACE_UPDATED{RENDER}. Not guarded by workerId: a worker presumed dead whose job went to another
 // still has the right render (content-addressed), and finishing here saves a run.
 import { notifyFaceSql, notifyJobSql } from '../events.ts';
-import { uuidv7 } from '../ids.ts';
+import { uuidv7 } from '../../db/ids.ts';
 import { jobTransitionSql, NOW_UTC } from '../transitions.ts';
 import { Params, type Queryable } from './params.ts';
 

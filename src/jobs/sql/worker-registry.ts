@@ -3,6 +3,13 @@ import os from 'node:os';
 import type { Queryable } from './params.ts';
 
 /**
+ * The one test of a live worker, for the statements that ask: its row `w` was beaten within the
+ * seconds of parameter `secs` (deadAfterMs / 1000). forgetWorkers deletes the rows that fail it.
+ */
+export const liveWorkerSql = (w: string, secs: string): string =>
+  `${w}."lastSeenAt" > now() - make_interval(secs => ${secs})`;
+
+/**
  * Upsert: a worker presumed dead (its host paused for 30 s) that comes back registers again.
  * Returns true when the row was (re)inserted.
  */
@@ -30,4 +37,19 @@ export async function forgetWorkers(db: Queryable, afterMs: number): Promise<num
     afterMs / 1000,
   ]);
   return r.rowCount ?? 0;
+}
+
+/** Workers registered from this host by other processes: { id, pid, queueWorkerIds }. */
+export async function otherLocalWorkers(
+  db: Queryable,
+): Promise<{ id: string; pid: number; queueWorkerIds: string[] }[]> {
+  const r = await db.query<{ id: string; pid: number; queueWorkerIds: string[] }>(
+    `SELECT id, pid, "queueWorkerIds" FROM "QueueWorker" WHERE host = $1 AND pid <> $2`,
+    [os.hostname(), process.pid],
+  );
+  return r.rows;
+}
+
+export async function deleteWorkers(db: Queryable, workerIds: string[]): Promise<void> {
+  await db.query(`DELETE FROM "QueueWorker" WHERE id = ANY ($1::text[])`, [workerIds]);
 }

@@ -1,4 +1,4 @@
-// GraphQL over fetch against an ssg-studio server (names and shapes from shared/spec/product.md),
+// GraphQL over fetch against an ssg-studio server (names and shapes from schema/schema.graphql),
 // and render progress over a graphql-ws subscription when a WebSocket connects (polling otherwise).
 // Every failure becomes an ApiError whose `kind` says what the designer can do about it.
 import {
@@ -106,6 +106,8 @@ export function normalizeServerUrl(input: string): string {
 export class SsgClient {
   /** Subscriptions (job progress); null when WebSockets are off for this client. */
   readonly ws: GraphQLWsClient | null;
+  /** Called after every request the server answered with data: the server is reachable again. */
+  onAnswer: () => void = () => {};
 
   constructor(
     readonly serverUrl: string,
@@ -154,6 +156,7 @@ export class SsgClient {
     if (!res.ok || !body?.data) {
       throw new ApiError('server', `The server answered ${res.status} ${res.statusText || ''}`.trim() + '.');
     }
+    this.onAnswer();
     return body.data;
   }
 

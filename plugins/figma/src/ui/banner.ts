@@ -1,7 +1,7 @@
 // The error banner (with actions that say what to do) and the progress line.
 import { html, nothing } from 'lit-html';
 import { ApiError, type Job, type ProgressTransport } from './api';
-import { currentFace, get, set, type BannerAction } from './state';
+import { currentFace, get, set, type BannerAction, type EditorName } from './state';
 
 /** Set by main.ts: opens the connect view ("Settings"), reloads the open project ("Reload face"). */
 export const recovery = { showConnect: () => {}, reloadAll: () => {} };
@@ -76,10 +76,16 @@ export function bannerView() {
   </div>`;
 }
 
-/** The progress line; the tools show their own (`id` tool-progress) while one of them edits. */
-export function progressView(id: 'progress' | 'tool-progress' = 'progress') {
+/**
+ * The progress line. A tool (or the Attributes panel) shows its own, `owner` set, while it edits,
+ * so the progress is where the designer started it; the main line shows everything else.
+ */
+export function progressView(
+  id: 'progress' | 'tool-progress' | 'attributes-progress' = 'progress',
+  owner: EditorName | null = null,
+) {
   const { progress, progressVia, editingTool } = get();
-  const mine = (id === 'tool-progress') === (editingTool !== null);
+  const mine = editingTool === owner;
   return html`<div
     id=${id}
     class="progress"

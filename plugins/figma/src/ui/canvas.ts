@@ -1,15 +1,12 @@
 // The canvas side of the UI: placing a face's image (and its overlay layers) through the main
-// thread, and following the canvas selection to the face it shows.
+// thread, and the note on what the selected layer will receive. (Following the selection to its
+// face is selection.ts: it drives the panels, which place through here.)
 import { html } from 'lit-html';
 import type { LinkedNode, OverlayLayer } from '../messages';
 import type { Render } from './api';
-import { showError } from './banner';
 import { place, send } from './bridge';
 import { imageBytes } from './images';
-import { client, faceById, get, linkedNodeFor, set } from './state';
-import { ensureFaceLoaded, setTarget } from './panels/faces';
-import { loadHistory } from './panels/history';
-import { openProject } from './panels/projects';
+import { client, get, linkedNodeFor } from './state';
 
 async function buildLayers(render: Render, components: string[]): Promise<OverlayLayer[]> {
   const { layers: wanted } = get();
@@ -50,23 +47,6 @@ export async function placeOnCanvas(
     // Always sent (possibly empty): overlays of an earlier edit would no longer match the image.
     layers: await buildLayers(render, components),
   });
-}
-
-/** Opens the project and face of the selected canvas node (when it is one of this server's). */
-export async function followSelection(): Promise<void> {
-  const { selection: sel, client: c } = get();
-  if (!sel || !c || sel.serverUrl !== c.serverUrl) return;
-  try {
-    if (get().project?.id !== sel.projectId) {
-      if (!get().projects.some((p) => p.id === sel.projectId)) set({ projects: await c.projects() });
-      await openProject(sel.projectId);
-    }
-    if (!faceById(sel.faceId)) await ensureFaceLoaded(sel.faceId);
-    if (get().targetId !== sel.faceId) await setTarget(sel.faceId);
-    else await loadHistory();
-  } catch (err) {
-    showError(err);
-  }
 }
 
 export function linkedNoteView() {

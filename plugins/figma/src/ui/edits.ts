@@ -6,7 +6,7 @@ import { clearBanner, jobText, setProgress, showError } from './banner';
 import { send } from './bridge';
 import { placeOnCanvas } from './canvas';
 import { loadHistory } from './panels/history';
-import { client, get, seenHeadId, set, updateFace, type Preview, type ToolName } from './state';
+import { client, get, seenHeadId, set, updateFace, type EditorName, type Preview } from './state';
 import type * as G from './generated/graphql.ts';
 
 /**
@@ -16,7 +16,7 @@ import type * as G from './generated/graphql.ts';
  */
 export async function runEdit(
   run: (expectedHeadId: string | undefined) => Promise<EditPayload>,
-  opts: { tool: ToolName; sending: string; done: (payload: EditPayload) => string; components?: string[] },
+  opts: { tool: EditorName; sending: string; done: (payload: EditPayload) => string; components?: string[] },
 ): Promise<EditPayload | null> {
   const faceId = get().targetId;
   if (!faceId || get().busy) return null;
@@ -62,15 +62,16 @@ export type PreviewRequest = Omit<G.PreviewEditInput, 'quality'>;
 // dropped), so a fast drag never queues up renders. `generation` drops answers that arrive after
 // the drag ended.
 let inFlight = false;
-let queued: { tool: ToolName; request: PreviewRequest } | null = null;
+let queued: { tool: EditorName; request: PreviewRequest } | null = null;
 let generation = 0;
 
 /** Asks for a preview of `request` (called on every slider input). */
-export function requestPreview(tool: ToolName, request: PreviewRequest): void {
+export function requestPreview(tool: EditorName, request: PreviewRequest): void {
   const p = get().preview;
   set({
     preview: {
       tool,
+      attribute: request.attribute?.attribute,
       url: p?.tool === tool ? p.url : null,
       description: p?.tool === tool ? p.description : '',
       quality: p?.tool === tool ? p.quality : '',
@@ -95,6 +96,7 @@ async function pump(): Promise<void> {
       if (gen !== generation || p?.tool !== tool) continue;
       const next: Preview = {
         tool,
+        attribute: request.attribute?.attribute,
         url: answer.imageUrl,
         description: answer.description,
         quality: answer.quality,

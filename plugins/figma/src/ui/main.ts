@@ -4,7 +4,7 @@
 import { html, render } from 'lit-html';
 import { bannerView, recovery } from './banner';
 import { onMainMessage, send } from './bridge';
-import { followSelection } from './canvas';
+import { followSelection } from './selection';
 import { focus } from './forms';
 import { attributesView } from './panels/attributes';
 import { connect, connectView, showConnect, topbarView } from './panels/connect';

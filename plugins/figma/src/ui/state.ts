@@ -21,11 +21,15 @@ export interface BannerAction {
 
 /** The tools under "More tools", one panel each (panels/<name>.ts). */
 export type ToolName = 'resample' | 'blend' | 'truncation' | 'parts' | 'compare' | 'file';
+/** What can edit the face or show a preview: a tool, or the Attributes panel. */
+export type EditorName = ToolName | 'attributes';
 
 /** A dry-run image (previewEdit) shown while a slider moves or before a try is kept. */
 export interface Preview {
   /** Which tool asked for it; the tool shows it. */
-  tool: ToolName;
+  tool: EditorName;
+  /** The attribute whose slider asked for it (the Attributes panel shows it beside that row). */
+  attribute?: string;
   /** data:image/png URL from the server, or null while the first one is on its way. */
   url: string | null;
   description: string;
@@ -69,6 +73,8 @@ export interface State {
   layers: { segmentation: boolean; depth: boolean };
   /** The target face's history (edits loaded so far). */
   history: FaceDetail | null;
+  /** The history row under the pointer or focus (its image shows in the history's preview). */
+  historyHover: string | null;
   /** The selected canvas node, when it is one the plugin placed. */
   selection: LinkedNode | null;
   busy: boolean;
@@ -82,10 +88,12 @@ export interface State {
   progressVia: ProgressTransport | '';
   tool: ToolName;
   /** The tool whose edit is in flight (its panel shows the progress), or null. */
-  editingTool: ToolName | null;
+  editingTool: EditorName | null;
   preview: Preview | null;
   /** Per-component blend amounts while their sliders move (0 = this face). */
   blend: Record<string, number>;
+  /** Attribute sliders while they move, in spreads from the face's current offset (see panels/attributes.ts). */
+  attributes: Record<string, number>;
   /** The truncation slider (1 = unchanged; applies to the current head). */
   psi: number;
   /** The last resample this UI made (for "Try another"): its edit, the components, part and seed. */
@@ -113,6 +121,7 @@ export const store = createStore<State>({
   part: 'BOTH',
   layers: { segmentation: false, depth: false },
   history: null,
+  historyHover: null,
   selection: null,
   busy: false,
   loadingFaces: false,
@@ -126,6 +135,7 @@ export const store = createStore<State>({
   editingTool: null,
   preview: null,
   blend: {},
+  attributes: {},
   psi: 1,
   lastResample: null,
   composition: null,

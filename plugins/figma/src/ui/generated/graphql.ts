@@ -17,7 +17,7 @@ export type CreateFaceInput = {
 };
 
 export type CreateProjectInput = {
-  /** Defaults to the demo model. */
+  /** The model to render with; defaults to the server’s default model (the first trained model it loaded, e.g. cartoon64; the untrained demo only when no other is found). See Query.models. */
   modelId?: string | number | null | undefined;
   name: string;
 };

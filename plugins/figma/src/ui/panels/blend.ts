@@ -3,6 +3,10 @@
 // face; letting go makes exactly one edit. The blend applies to the current head, so a slider
 // is back at 0 after its edit.
 import { html } from 'lit-html';
+// live(): a slider's value is written only when it differs from what the element shows. Chromium
+// takes a programmatic write during a drag as the value the release compares with, so a re-render
+// that wrote the same value (a preview arriving) swallowed the release's change event: no edit.
+import { live } from 'lit-html/directives/live.js';
 import { endPreview, freezePreview, heldBack, requestPreview, runEdit } from '../edits';
 import { valueOf } from '../forms';
 import { tickedComponents, tickedSummary } from '../ticked';
@@ -77,7 +81,7 @@ export function blendView() {
             data-component=${c}
             aria-label=${`Blend ${c} toward ${faceById(sourceId)?.name ?? 'the other face'}`}
             aria-valuetext=${`${Math.round(t * 100)}%`}
-            .value=${String(Math.round(t * 100))}
+            .value=${live(String(Math.round(t * 100)))}
             ?disabled=${!ready}
             aria-disabled=${String(busy)}
             @input=${(ev: Event) => onInput(c, ev)}

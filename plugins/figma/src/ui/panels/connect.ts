@@ -6,8 +6,8 @@ import { clearBanner, showBanner, showError } from '../banner';
 import { send } from '../bridge';
 import { enterPressesDefault, focus, preventSubmit, valueOf } from '../forms';
 import { get, set } from '../state';
-import { openProject, toggleForm } from './projects';
-import { followSelection } from '../canvas';
+import { openProject, toggleNewProject } from './projects';
+import { followSelection } from '../selection';
 
 export function showConnect(): void {
   set({ view: 'connect' });
@@ -30,6 +30,12 @@ export async function connect(settings: Settings): Promise<void> {
     return focus('#server-token');
   }
   const client = new SsgClient(serverUrl, settings.token.trim());
+  // "Server unreachable" (or "Token refused") lasts only until this client is answered again,
+  // e.g. after a Retry: the pill says what the last request found.
+  client.onAnswer = () => {
+    const { client: current, conn } = get();
+    if (current === client && !conn.ok) set({ conn: { ok: true, text: new URL(serverUrl).host } });
+  };
   set({ connecting: true, conn: { ok: false, text: `Connecting to ${serverUrl}…` } });
   try {
     const [models, projects] = await Promise.all([client.models(), client.projects()]);
@@ -50,7 +56,7 @@ export async function connect(settings: Settings): Promise<void> {
     const wanted = selection && selection.serverUrl === serverUrl ? selection.projectId : project?.id;
     const first = projects.find((p) => p.id === wanted) ?? projects[0];
     if (first) await openProject(first.id);
-    else toggleForm('new-project', true);
+    else toggleNewProject(true);
     await followSelection();
   } catch (err) {
     if (!(err instanceof ApiError && (err.kind === 'network' || err.kind === 'auth')))

@@ -1,13 +1,12 @@
 // Faces panel: the project's faces (paged), target (click) and source (Shift-click), and new
 // faces from a seed. Faces whose render is still running refresh when their job ends.
 import { html } from 'lit-html';
-import type { FaceSummary } from '../api';
+import type { FaceSummary, Page, ProjectDetail } from '../api';
 import { clearBanner, showBanner, showError } from '../banner';
 import { enterPressesDefault, focus, preventSubmit, valueOf } from '../forms';
 import { thumb } from '../images';
 import { client, faceById, get, randomSeed, set } from '../state';
 import { loadHistory } from './history';
-import { toggleForm, withFaces } from './projects';
 
 export async function setTarget(id: string): Promise<void> {
   const { targetId, sourceId, project } = get();
@@ -96,6 +95,28 @@ async function createFace(): Promise<void> {
 
 const watching = new Set<string>();
 
+/** The project with a page of faces appended (faces already shown are not repeated). */
+export function withFaces(project: ProjectDetail, page: Page<FaceSummary>): [ProjectDetail, FaceSummary[]] {
+  const seen = new Set(project.faces.map((f) => f.id));
+  const added = page.items.filter((f) => !seen.has(f.id));
+  const next = {
+    ...project,
+    faces: [...project.faces, ...added],
+    hasMoreFaces: page.hasNextPage && page.items.length > 0,
+    facesCursor: page.endCursor ?? project.facesCursor,
+  };
+  return [next, added];
+}
+
+export function toggleNewFace(open: boolean): void {
+  const f = get().newFace;
+  const n = (get().project?.faces.length ?? 0) + 1;
+  set({
+    newFace: open ? { ...f, open, name: f.name || `Face ${n}`, seed: f.seed || String(randomSeed()) } : { ...f, open },
+  });
+  if (open) focus('#new-face-name');
+}
+
 /** While a face's head has no render yet, waits for its job and then refreshes its tile. */
 export function watchPendingFace(face: FaceSummary): void {
   const job = face.head.job;
@@ -157,7 +178,7 @@ export function facesView() {
         aria-expanded=${String(form.open)}
         aria-controls="new-face-form"
         ?disabled=${!c || !project}
-        @click=${() => toggleForm('new-face', !form.open)}
+        @click=${() => toggleNewFace(!form.open)}
       >
         New face
       </button>
@@ -230,12 +251,7 @@ export function facesView() {
         >
           Random seed
         </button>
-        <button
-          id="new-face-cancel"
-          class="btn btn-secondary"
-          type="button"
-          @click=${() => toggleForm('new-face', false)}
-        >
+        <button id="new-face-cancel" class="btn btn-secondary" type="button" @click=${() => toggleNewFace(false)}>
           Cancel
         </button>
       </div>

@@ -7,6 +7,7 @@ import { clearBanner, jobText, setProgress, showBanner, showError } from '../ban
 import { send } from '../bridge';
 import { placeOnCanvas } from '../canvas';
 import { currentFace, client, get, set } from '../state';
+import type { EditNode } from '../types';
 import { loadHistory } from './history';
 
 /** Base64 of bytes (chunked: String.fromCharCode takes a bounded argument list). */
@@ -40,9 +41,29 @@ const NPY_IMPORT: FileImport = {
 /** The server's codes for an image it cannot use. */
 const IMAGE_CODES = new Set(['INVALID_IMAGE', 'UNSUPPORTED_IMAGE_FORMAT', 'UPLOAD_TOO_LARGE', 'MODEL_CANNOT_INVERT']);
 
+/**
+ * The server's limit on a picture (MAX_IMAGE_BYTES in src/inference/image-input.ts; its base64
+ * fits the HTTP body limit). Checked here first: a designer learns it before a long upload.
+ */
+export const MAX_IMAGE_BYTES = 8 * 1024 * 1024;
+
+const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+/**
+ * Under this reconstruction PSNR (the INVERT edit's params.psnr, dB) the picture is not like the
+ * model's faces and the face found is far from it. On models/cartoon64 held-out faces of its own
+ * kind measure 21.4 to 26.3 dB and a flat grey picture 18.9 (test/api/import-image.test.ts).
+ */
+export const LOW_PSNR_DB = 20;
+
 /** The job inverts the picture (progress per encoder iteration), then renders the face it found. */
 const IMAGE_IMPORT: FileImport = {
   extension: /\.[a-z0-9]+$/i,
+  check: (file) =>
+    file.size > MAX_IMAGE_BYTES
+      ? `${file.name} is ${megabytes(file.size)}; the server takes pictures up to ${megabytes(MAX_IMAGE_BYTES)}. ` +
+        'Export it smaller (a JPEG, or fewer pixels: the face is used at a few hundred pixels at most) and import that.'
+      : undefined,
   upload: (c, projectId, name, imageBase64) => c.importImage({ projectId, name, imageBase64 }),
   refusal: (err) => (err.kind === 'input' || IMAGE_CODES.has(err.code ?? '') ? err.message : undefined),
 };
@@ -55,12 +76,13 @@ async function importFile(ev: Event, how: FileImport): Promise<void> {
   const refusedEarly = how.check?.(file);
   if (refusedEarly) {
     input.value = '';
-    return showBanner(refusedEarly);
+    return showBanner(refusedEarly, [{ label: 'Dismiss', run: clearBanner }]);
   }
   const name = file.name.replace(how.extension, '') || `Imported ${project.faces.length + 1}`;
   clearBanner();
-  set({ busy: true });
-  setProgress('Uploading…', '');
+  // editingTool: the progress shows in this tab, where the designer started the import.
+  set({ busy: true, editingTool: 'file' });
+  setProgress(`Uploading ${file.name}…`, '');
   try {
     const c = client();
     const payload = await how.upload(c, project.id, name, base64(new Uint8Array(await file.arrayBuffer())));
@@ -76,6 +98,10 @@ async function importFile(ev: Event, how: FileImport): Promise<void> {
     setProgress(null);
     send({ type: 'notify', message: `Imported ${face.name} from ${file.name}` });
     await loadHistory();
+    warnIfUnlike(
+      face.name,
+      get().history?.edits.find((e) => e.id === payload.edit.id),
+    );
   } catch (err) {
     setProgress(null);
     const reason = err instanceof ApiError ? how.refusal(err) : undefined;
@@ -86,8 +112,20 @@ async function importFile(ev: Event, how: FileImport): Promise<void> {
     );
   } finally {
     input.value = '';
-    set({ busy: false });
+    set({ busy: false, editingTool: null });
   }
+}
+
+/** Says so when the inversion could not reconstruct the picture well (see LOW_PSNR_DB). */
+function warnIfUnlike(name: string, edit: EditNode | undefined): void {
+  const psnr = (edit?.params as { psnr?: unknown } | undefined)?.psnr;
+  if (typeof psnr !== 'number' || psnr >= LOW_PSNR_DB) return;
+  showBanner(
+    `${name} is not much like the faces this model makes (reconstruction ${psnr.toFixed(1)} dB; its own faces reach about 22), ` +
+      "so the face on the canvas may look little like your picture. A picture framed like the model's faces, head and shoulders filling the square, comes out closer.",
+    [{ label: 'Dismiss', run: clearBanner }],
+    true,
+  );
 }
 
 async function exportNpy(): Promise<void> {
@@ -128,7 +166,7 @@ function fileInput(id: string, label: string, accept: string, how: FileImport) {
 export function fileView() {
   const face = currentFace();
   return html`<div class="stack">
-    ${fileInput('import-image', 'Import a face from an image (PNG or JPEG)', 'image/png,image/jpeg', IMAGE_IMPORT)}
+    ${fileInput('import-image', `Import a face from an image (PNG or JPEG, up to ${megabytes(MAX_IMAGE_BYTES)})`, 'image/png,image/jpeg', IMAGE_IMPORT)}
     <p class="hint">The centre square is used: frame the face like the model's faces. The server finds its codes.</p>
     ${fileInput('import-npy', 'Import a face from a latent (.npy)', '.npy', NPY_IMPORT)}
     <p class="hint">A W+ latent (float32 [1, n, D]) or a w ([1, D]), as the official code or Export writes it.</p>

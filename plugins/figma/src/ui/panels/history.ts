@@ -176,11 +176,10 @@ function row(face: FaceDetail, edit: EditNode, line: Set<string>, redo: Set<stri
     data-operation=${edit.operation}
     tabindex="-1"
     aria-current=${isHead ? 'step' : nothing}
+    @mouseenter=${() => set({ historyHover: edit.id })}
+    @focusin=${() => set({ historyHover: edit.id })}
   >
-    <span class="thumb-wrap">
-      ${thumb(edit.render, '')}
-      <span class="enlarged" aria-hidden="true">${edit.render ? thumb(edit.render, '') : ''}</span>
-    </span>
+    ${thumb(edit.render, '')}
     <span class="meta">
       <span><span class="op">${text}</span>${isHead ? html`<span class="tag">CURRENT</span>` : ''}</span>
       <span class="time">${time}${onRedo ? ' · redo' : ''}${onLine ? '' : ' · other branch'}</span>
@@ -199,6 +198,18 @@ function row(face: FaceDetail, edit: EditNode, line: Set<string>, redo: Set<stri
           </button>`
     }
   </li>`;
+}
+
+/**
+ * The edit under the pointer (or focus), else the current one, larger, in a fixed place above
+ * the list (sticky while it scrolls): it never covers the rows around the one pointed at.
+ */
+function previewOf(edit: EditNode | FaceDetail['head']) {
+  const text = 'parent' in edit ? editLabel(edit) : 'Current';
+  return html`<figure id="history-preview" class="history-preview" data-edit-id=${edit.id} aria-hidden="true">
+    ${thumb(edit.render, '')}
+    <figcaption>${text}</figcaption>
+  </figure>`;
 }
 
 export function historyView() {
@@ -223,7 +234,14 @@ export function historyView() {
         </button>
       </div>
     </div>
-    <ol id="history-list" class="history" aria-label="Edits, newest first">
+    ${face && head ? previewOf(face.edits.find((e) => e.id === get().historyHover) ?? head) : ''}
+    <ol
+      id="history-list"
+      class="history"
+      aria-label="Edits, newest first"
+      @mouseleave=${() => set({ historyHover: null })}
+      @focusout=${() => set({ historyHover: null })}
+    >
       ${face?.edits.map((e) => row(face, e, line, redoPath)) ?? ''}
     </ol>
     ${moreButton}

@@ -1,9 +1,9 @@
 // The dry-run image a slider's drag shows (previewEdit), next to the face as it is now.
 import { html } from 'lit-html';
 import { thumb } from '../images';
-import { currentFace, get, type ToolName } from '../state';
+import { currentFace, get, type EditorName } from '../state';
 
-export function previewView(tool: ToolName) {
+export function previewView(tool: EditorName) {
   const { preview } = get();
   const face = currentFace();
   const mine = preview?.tool === tool ? preview : null;

@@ -1,24 +1,10 @@
 // Projects panel: pick a project, create one; opening a project loads its first page of faces.
 import { html } from 'lit-html';
-import type { FaceSummary, Page, ProjectDetail } from '../api';
 import { clearBanner, showError } from '../banner';
 import { enterPressesDefault, focus, preventSubmit, valueOf } from '../forms';
-import { client, get, randomSeed, set } from '../state';
+import { client, get, set } from '../state';
 import { loadHistory } from './history';
-import { watchPendingFace } from './faces';
-
-/** The project with a page of faces appended (faces already shown are not repeated). */
-export function withFaces(project: ProjectDetail, page: Page<FaceSummary>): [ProjectDetail, FaceSummary[]] {
-  const seen = new Set(project.faces.map((f) => f.id));
-  const added = page.items.filter((f) => !seen.has(f.id));
-  const next = {
-    ...project,
-    faces: [...project.faces, ...added],
-    hasMoreFaces: page.hasNextPage && page.items.length > 0,
-    facesCursor: page.endCursor ?? project.facesCursor,
-  };
-  return [next, added];
-}
+import { toggleNewFace, watchPendingFace, withFaces } from './faces';
 
 export async function openProject(id: string): Promise<void> {
   const c = client();
@@ -59,19 +45,10 @@ export async function reloadAll(): Promise<void> {
   }
 }
 
-export function toggleForm(name: 'new-project' | 'new-face', open: boolean): void {
+export function toggleNewProject(open: boolean): void {
   const s = get();
-  if (name === 'new-project') {
-    set({ newProject: { ...s.newProject, open, name: open && !s.newProject.name ? 'My faces' : s.newProject.name } });
-    if (open) focus('#new-project-name');
-    return;
-  }
-  const f = s.newFace;
-  const n = (s.project?.faces.length ?? 0) + 1;
-  set({
-    newFace: open ? { ...f, open, name: f.name || `Face ${n}`, seed: f.seed || String(randomSeed()) } : { ...f, open },
-  });
-  if (open) focus('#new-face-name');
+  set({ newProject: { ...s.newProject, open, name: open && !s.newProject.name ? 'My faces' : s.newProject.name } });
+  if (open) focus('#new-project-name');
 }
 
 async function createProject(): Promise<void> {
@@ -85,7 +62,7 @@ async function createProject(): Promise<void> {
       newProject: { ...newProject, name: '', open: false },
     }));
     await openProject(project.id);
-    toggleForm('new-face', true);
+    toggleNewFace(true);
   } catch (err) {
     showError(err);
   }
@@ -108,7 +85,7 @@ export function projectsView() {
         type="button"
         aria-expanded=${String(form.open)}
         aria-controls="new-project-form"
-        @click=${() => toggleForm('new-project', !form.open)}
+        @click=${() => toggleNewProject(!form.open)}
       >
         New project
       </button>
@@ -177,12 +154,7 @@ export function projectsView() {
         >
           Create project
         </button>
-        <button
-          id="new-project-cancel"
-          class="btn btn-secondary"
-          type="button"
-          @click=${() => toggleForm('new-project', false)}
-        >
+        <button id="new-project-cancel" class="btn btn-secondary" type="button" @click=${() => toggleNewProject(false)}>
           Cancel
         </button>
       </div>

@@ -63,6 +63,6 @@ export function toolsView() {
           ${tool === name ? view() : ''}
         </div>`,
     )}
-    ${tool === 'resample' || tool === 'blend' || tool === 'truncation' ? progressView('tool-progress') : ''}
+    ${progressView('tool-progress', tool)}
   </section>`;
 }

@@ -2,6 +2,10 @@
 // from it (ψ > 1): setTruncation's psi, applied to the current head. Dragging previews (dry
 // runs), letting go makes one edit; the slider is back at 1 after it.
 import { html } from 'lit-html';
+// live(): a slider's value is written only when it differs from what the element shows. Chromium
+// takes a programmatic write during a drag as the value the release compares with, so a re-render
+// that wrote the same value (a preview arriving) swallowed the release's change event: no edit.
+import { live } from 'lit-html/directives/live.js';
 import { endPreview, freezePreview, heldBack, requestPreview, runEdit } from '../edits';
 import { valueOf } from '../forms';
 import { client, currentFace, get, set } from '../state';
@@ -49,7 +53,7 @@ export function truncationView() {
         step="0.05"
         aria-label="Truncation ψ"
         aria-valuetext=${psi.toFixed(2)}
-        .value=${String(psi)}
+        .value=${live(String(psi))}
         ?disabled=${!face}
         aria-disabled=${String(busy)}
         @input=${onInput}

@@ -2,15 +2,13 @@
 // directions.json (not the database): a model directory carries its directions to every server
 // and database, and each server loads them into AttributeDirection when it loads the model.
 import fs from 'node:fs';
-import { UsageError } from '../cli/args.ts';
-import { TRUNCATION_RANGE } from '../inference/latent.ts';
-import { ModelRuntime } from '../inference/runtime.ts';
-import type { ComponentPart } from '../inference/types.ts';
-import { type Direction, directionRows, spreadAlong, vectorFromNpy } from './direction.ts';
-import { writeDirections } from './file.ts';
-import { learnDirections } from './learn.ts';
-
-type Values = Record<string, string | boolean | undefined>;
+import { type Direction, directionRows, spreadAlong, vectorFromNpy } from '../../directions/direction.ts';
+import { writeDirections } from '../../directions/file.ts';
+import { learnDirections } from '../../directions/learn.ts';
+import { TRUNCATION_RANGE } from '../../inference/latent.ts';
+import { ModelRuntime } from '../../inference/runtime.ts';
+import type { ComponentPart } from '../../inference/types.ts';
+import { UsageError, requireExisting, type Command } from '../args.ts';
 
 function int(v: string | boolean | undefined, name: string, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -20,7 +18,7 @@ function int(v: string | boolean | undefined, name: string, min: number): number
   return n;
 }
 
-export async function learnDirectionsCommand(values: Values): Promise<void> {
+export const learnDirectionsCommand: Command = async ({ values }) => {
   const dir = String(values.model);
   const samples = int(values.samples, 'samples', 50) ?? 2000;
   const seed = int(values.seed, 'seed', 0) ?? 1;
@@ -86,14 +84,14 @@ export async function learnDirectionsCommand(values: Values): Promise<void> {
   } finally {
     await rt.close();
   }
-}
+};
 
-export async function importDirectionCommand(values: Values): Promise<void> {
+export const importDirectionCommand: Command = async ({ values }) => {
   const dir = String(values.model);
   const part = String(values.part ?? 'SHAPE').toUpperCase() as ComponentPart;
   if (!['SHAPE', 'TEXTURE', 'BOTH'].includes(part)) throw new UsageError('--part must be SHAPE, TEXTURE or BOTH');
+  requireExisting(values, ['npy']);
   const file = String(values.npy);
-  if (!fs.existsSync(file)) throw new UsageError(`--npy ${file} does not exist`);
   const rt = await ModelRuntime.load(dir, { lazyGenerator: true });
   try {
     const component = String(values.component);
@@ -114,4 +112,4 @@ export async function importDirectionCommand(values: Values): Promise<void> {
   } finally {
     await rt.close();
   }
-}
+};

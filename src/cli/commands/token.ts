@@ -1,9 +1,9 @@
 // `ssg token create|list|revoke`. Each opens the database the server uses (DATABASE_URL or the
 // embedded one in SSG_DATA_DIR), migrating it first so that a token can be made before any start.
-import { loadConfig } from '../config.ts';
-import type { PrismaClient } from '../db/client.ts';
-import type { TokenInfo } from '../domain/tokens.ts';
-import { UsageError, type ParsedArgs } from './args.ts';
+import { loadConfig } from '../../config.ts';
+import type { PrismaClient } from '../../db/client.ts';
+import type { TokenInfo } from '../../domain/tokens.ts';
+import { UsageError, type Command } from '../args.ts';
 
 const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
 
@@ -17,9 +17,9 @@ export function parseDuration(text: string): number {
 
 async function withPrisma<T>(fn: (prisma: PrismaClient) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const { openDatabase } = await import('../db/database.ts');
-  const { migrate } = await import('../db/migrate.ts');
-  const { createPrisma } = await import('../db/client.ts');
+  const { openDatabase } = await import('../../db/database.ts');
+  const { migrate } = await import('../../db/migrate.ts');
+  const { createPrisma } = await import('../../db/client.ts');
   const db = await openDatabase(config);
   try {
     await migrate(db.url);
@@ -34,9 +34,9 @@ async function withPrisma<T>(fn: (prisma: PrismaClient) => Promise<T>): Promise<
   }
 }
 
-export async function tokenCreate({ values }: ParsedArgs): Promise<void> {
+export const tokenCreate: Command = async ({ values }) => {
   const expiresInMs = typeof values['expires-in'] === 'string' ? parseDuration(values['expires-in']) : undefined;
-  const { createToken } = await import('../domain/tokens.ts');
+  const { createToken } = await import('../../domain/tokens.ts');
   const created = await withPrisma((prisma) => {
     const expiresAt = expiresInMs === undefined ? undefined : new Date(Date.now() + expiresInMs);
     return createToken(prisma, values.workspace as string, values.name as string | undefined, expiresAt);
@@ -50,10 +50,10 @@ export async function tokenCreate({ values }: ParsedArgs): Promise<void> {
   console.log(`token ${created.prefix}… for workspace "${created.workspaceName}"${expiry}`);
   console.log('shown once; keep it secret:');
   console.log(created.token); // the last line: README and scripts read it
-}
+};
 
-export async function tokenList({ values }: ParsedArgs): Promise<void> {
-  const { listTokens } = await import('../domain/tokens.ts');
+export const tokenList: Command = async ({ values }) => {
+  const { listTokens } = await import('../../domain/tokens.ts');
   const tokens = await withPrisma((prisma) => listTokens(prisma, values.workspace as string | undefined));
   if (values.json) {
     console.log(JSON.stringify(tokens));
@@ -64,15 +64,15 @@ export async function tokenList({ values }: ParsedArgs): Promise<void> {
     return;
   }
   console.log(table(tokens));
-}
+};
 
-export async function tokenRevoke({ values, positionals }: ParsedArgs): Promise<void> {
-  const { revokeToken } = await import('../domain/tokens.ts');
+export const tokenRevoke: Command = async ({ values, positionals }) => {
+  const { revokeToken } = await import('../../domain/tokens.ts');
   const { token, alreadyRevoked } = await withPrisma((prisma) => revokeToken(prisma, positionals[0]));
   if (values.json) console.log(JSON.stringify({ ...token, alreadyRevoked }));
   else if (alreadyRevoked) console.log(`token ${token.prefix}… was already revoked at ${formatDate(token.revokedAt)}`);
   else console.log(`revoked token ${token.prefix}… (${token.id}) of workspace "${token.workspace}"`);
-}
+};
 
 function formatDate(d: Date | null): string {
   return d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-';
