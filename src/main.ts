@@ -7,6 +7,7 @@ import type { AppContext } from './context.ts';
 import { createPrisma } from './db/client.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { syncModelCatalogue } from './domain/model-catalogue.ts';
 import { FitThread } from './directions/fit-thread.ts';
 import { ImageDecoder } from './inference/image-decoder.ts';
 import { createLogger } from './log.ts';
@@ -41,7 +42,7 @@ export async function openContext(
     const prisma = createPrisma(database.url);
     const pubsub = await createPgPubSub(database.url, log);
     const jobs = await createJobQueue(database.url, prisma);
-    const models = await ModelRegistry.open(prisma, {
+    const models = await ModelRegistry.open({
       modelsDir: config.modelsDir,
       builtinModelsDir: config.builtinModelsDir,
       demoModel: config.demoModel,
@@ -53,6 +54,7 @@ export async function openContext(
       onBatch: observeBatch,
       log,
     });
+    await syncModelCatalogue(prisma, models, log);
     // Workers start on the first picture, not here.
     const images = new ImageDecoder({ ...config.imageDecode, log });
     const fits = new FitThread();

@@ -2,11 +2,10 @@
 // `ssg learn-directions` and `ssg import-direction`, loaded into the AttributeDirection table by
 // every server that loads the model). Vectors are float32 little-endian, base64.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { ModelInfo } from '../inference/types.ts';
 import { type Direction, DirectionError, checkDirection } from './direction.ts';
+import { modelFile } from '../inference/model-files.ts';
 
-export const DIRECTIONS_FILE = 'directions.json';
 export const DIRECTIONS_FORMAT = 'ssg-directions/1';
 
 interface DirectionJson extends Omit<Direction, 'vector'> {
@@ -44,7 +43,7 @@ function learnedFor(file: string): string | undefined {
 
 /** The model directory's directions (none when it has no directions.json); checked against the model. */
 export function readDirections(dir: string, info: ModelInfo): Direction[] {
-  const file = path.join(dir, DIRECTIONS_FILE);
+  const file = modelFile(dir, 'directions');
   if (!fs.existsSync(file)) return [];
   let parsed: DirectionsFile;
   try {
@@ -75,7 +74,7 @@ export function writeDirections(
   directions: Direction[],
   learned?: DirectionsFile['learned'],
 ): string {
-  const file = path.join(dir, DIRECTIONS_FILE);
+  const file = modelFile(dir, 'directions');
   const names = new Set(directions.map((d) => d.name));
   // A new learn-directions run on a re-exported model replaces a file made for the model before it.
   if (learned && fs.existsSync(file) && learnedFor(file) !== info.id) fs.rmSync(file);

@@ -6,7 +6,7 @@ import { readDepthPng, readRender } from '../domain/sql/render-files.ts';
 import type { Principal } from '../domain/tokens.ts';
 import { isUuid } from '../domain/validate.ts';
 import { latentNpy } from '../domain/latent-npy.ts';
-import { LATENT_ROUTE, RENDER_ROUTE } from './routes.ts';
+import { LATENT_ROUTE, RENDER_ROUTE } from '../domain/file-urls.ts';
 import { sendError } from './respond.ts';
 
 export const CACHE_IMMUTABLE = 'private, max-age=31536000, immutable';

@@ -30,7 +30,7 @@ import { buildAppSchema } from '../resolvers/schema.ts';
 import { isFileRoute, serveFile } from './files.ts';
 import { metricsAccess } from './metrics-access.ts';
 import { readiness } from './readiness.ts';
-import { isSigned, verifySignedUrl } from './signed-urls.ts';
+import { isSigned, verifySignedUrl } from '../domain/signed-urls.ts';
 import { baseUrlOf, trustedProxyList } from './base-url.ts';
 import {
   BodyAborted,

@@ -15,6 +15,7 @@ import {
 import { validateWeights } from './graph.ts';
 import { type Manifest, writeModelDir } from './model-dir.ts';
 import type { GeneratorConfig, ModelComponent } from './types.ts';
+import { modelFile } from './model-files.ts';
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -341,7 +342,7 @@ export interface ImportResult {
 /** Imports a checkpoint's g_ema + args into a model directory. */
 export async function importCheckpoint(file: string, outDir: string, opts: ImportOptions = {}): Promise<ImportResult> {
   if (!fs.existsSync(file)) throw new CheckpointError(`checkpoint ${file} does not exist`);
-  if (!opts.force && fs.existsSync(path.join(outDir, 'manifest.json')))
+  if (!opts.force && fs.existsSync(modelFile(outDir, 'manifest')))
     throw new CheckpointError(`${outDir} already holds a model; pass --force (force: true) to replace it`);
   const ck = readTorchCheckpoint(file);
   if (!ck.keys.includes('g_ema'))

@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG, type ConfigWithWidths, type WeightMap, expectedTensors 
 import { BUILDER_VERSION, writeModelDir } from './model-dir.ts';
 import { readManifest } from './manifest.ts';
 import { Rng } from './rng.ts';
+import { REQUIRED_GRAPHS } from './model-files.ts';
 
 export const DEMO_SEED = 20220601;
 
@@ -60,8 +61,7 @@ export async function ensureDemoModel(dir: string): Promise<void> {
       man.builderVersion === BUILDER_VERSION &&
       man.source.kind === 'demo' &&
       man.source.seed === DEMO_SEED &&
-      fs.existsSync(path.join(dir, 'generator.onnx')) &&
-      fs.existsSync(path.join(dir, 'mapping.onnx'))
+      REQUIRED_GRAPHS.every((f) => fs.existsSync(path.join(dir, f)))
     )
       return;
   } catch {

@@ -6,12 +6,10 @@
 // No refinement by optimisation follows: onnxruntime-node computes no gradients, and a
 // gradient-free search over 28 x 128 numbers costs hundreds of renders for little gain.
 import fs from 'node:fs';
-import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ModelRuntime } from './runtime.ts';
+import { MODEL_FILES, modelFile } from './model-files.ts';
 
-export const ENCODER_FILE = 'encoder.onnx';
-export const ENCODER_INFO_FILE = 'encoder.json';
 /** Most iterations a caller may ask for. */
 export const MAX_ENCODER_ITERATIONS = 10;
 
@@ -33,11 +31,11 @@ export interface InversionStep {
 
 /** Whether the model directory ships an encoder (the API checks this before queueing a job). */
 export function hasEncoder(modelDir: string): boolean {
-  return fs.existsSync(path.join(modelDir, ENCODER_FILE)) && fs.existsSync(path.join(modelDir, ENCODER_INFO_FILE));
+  return fs.existsSync(modelFile(modelDir, 'encoder')) && fs.existsSync(modelFile(modelDir, 'encoderInfo'));
 }
 
 export function readEncoderInfo(modelDir: string): EncoderInfo {
-  const info = JSON.parse(fs.readFileSync(path.join(modelDir, ENCODER_INFO_FILE), 'utf8')) as EncoderInfo;
+  const info = JSON.parse(fs.readFileSync(modelFile(modelDir, 'encoderInfo'), 'utf8')) as EncoderInfo;
   const iters = Number(info.defaultIterations);
   return { ...info, defaultIterations: Number.isInteger(iters) && iters > 0 ? iters : 5 };
 }
@@ -73,15 +71,15 @@ export class Encoder {
   }
 
   private static async load(model: ModelRuntime): Promise<Encoder> {
-    if (!hasEncoder(model.dir)) throw new Error(`model ${model.info.id} has no ${ENCODER_FILE} in ${model.dir}`);
+    if (!hasEncoder(model.dir)) throw new Error(`model ${model.info.id} has no ${MODEL_FILES.encoder} in ${model.dir}`);
     const info = readEncoderInfo(model.dir);
     const { nLatent, dim } = model.info.layout;
     if (info.resolution !== model.info.resolution || info.n_latent !== nLatent || info.dim !== dim) {
       throw new Error(
-        `${ENCODER_INFO_FILE} in ${model.dir} is for ${info.resolution} px, W+ ${info.n_latent} x ${info.dim}; the model is ${model.info.resolution} px, ${nLatent} x ${dim}`,
+        `${MODEL_FILES.encoderInfo} in ${model.dir} is for ${info.resolution} px, W+ ${info.n_latent} x ${info.dim}; the model is ${model.info.resolution} px, ${nLatent} x ${dim}`,
       );
     }
-    const session = await ort.InferenceSession.create(path.join(model.dir, ENCODER_FILE), {
+    const session = await ort.InferenceSession.create(modelFile(model.dir, 'encoder'), {
       executionProviders: [model.executionProvider],
       graphOptimizationLevel: 'all',
     });

@@ -152,3 +152,37 @@ export function expandLatent(cfg: ExpandConfig, latent: Float32Array): Float32Ar
     }
   return out;
 }
+
+/**
+ * A render's input checked against the model: `latent` is W+ (nLatent rows) or expanded
+ * (`expandedRows`), finite; `mask` (default all ones) has one finite weight per component.
+ * Returns the rows per latent and the mask as floats; `i` names the latent in errors.
+ */
+export function checkRenderInput(
+  layout: LatentLayout,
+  expandedRows: number,
+  latent: Float32Array,
+  mask: ArrayLike<number> | undefined,
+  i: number,
+): { rows: number; mask: Float32Array } {
+  const { nLatent, dim, numComponents: K } = layout;
+  if (!(latent instanceof Float32Array)) throw new LatentError(`latent ${i} must be a Float32Array`);
+  let rows: number;
+  if (latent.length === nLatent * dim) rows = nLatent;
+  else if (latent.length === expandedRows * dim) rows = expandedRows;
+  else
+    throw new LatentError(
+      `latent ${i} has ${latent.length} values, expected ${nLatent * dim} (${nLatent} x ${dim}) or ${expandedRows * dim} (expanded)`,
+    );
+  assertFinite(latent, `latent ${i}`);
+  const m = new Float32Array(K).fill(1);
+  if (mask !== undefined) {
+    if (mask.length !== K) throw new LatentError(`composition mask ${i} has ${mask.length} entries, expected ${K}`);
+    for (let k = 0; k < K; k++) {
+      const v = Number(mask[k]);
+      if (!Number.isFinite(v)) throw new LatentError(`composition mask ${i} has a non-finite entry`);
+      m[k] = v;
+    }
+  }
+  return { rows, mask: m };
+}

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import * as v from 'valibot';
 import type { ConfigWithWidths } from './config.ts';
 import type { LatentLayout, ModelComponent } from './types.ts';
+import { REQUIRED_GRAPHS, modelFile } from './model-files.ts';
 
 export const MANIFEST_FORMAT = 'ssg-model/1';
 
@@ -101,7 +102,7 @@ const ManifestSchema = v.looseObject({
 
 /** Reads and validates `dir/manifest.json`, including its consistency with the config. */
 export function readManifest(dir: string): Manifest {
-  const file = path.join(dir, 'manifest.json');
+  const file = modelFile(dir, 'manifest');
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -179,4 +180,22 @@ function stableJson(x: unknown): string {
       .map((k) => `${JSON.stringify(k)}:${stableJson((x as Record<string, unknown>)[k])}`)
       .join(',')}}`;
   return JSON.stringify(x);
+}
+
+/**
+ * Why the graphs of `dir` cannot be trusted, or undefined when they can: each of REQUIRED_GRAPHS
+ * must be listed by the manifest, present, and (checkHashes) hash to the manifest's sha256.
+ */
+export function graphFilesFault(dir: string, man: Manifest, opts: { checkHashes: boolean }): string | undefined {
+  for (const f of REQUIRED_GRAPHS) {
+    const entry = man.files[f];
+    if (!entry) return `manifest.json in ${dir} does not list ${f}`;
+    const p = path.join(dir, f);
+    if (!fs.existsSync(p)) return `model file ${f} missing in ${dir}`;
+    if (opts.checkHashes) {
+      const got = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+      if (got !== entry.sha256) return `sha256 mismatch for ${f} in ${dir}: manifest ${entry.sha256}, file ${got}`;
+    }
+  }
+  return undefined;
 }

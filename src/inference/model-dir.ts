@@ -1,6 +1,5 @@
-// Model directory: generator.onnx, mapping.onnx, manifest.json.
+// Writes a model directory (its layout: model-files.ts).
 import fs from 'node:fs';
-import path from 'node:path';
 import crypto from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { type ConfigWithWidths, type WeightMap, componentsFor, expectedTensors, latentLayout } from './config.ts';
@@ -8,6 +7,7 @@ import { buildGeneratorGraph, buildMappingGraph } from './graph.ts';
 import { MANIFEST_FORMAT, type Manifest, type ModelSource, weightsHash } from './manifest.ts';
 import { Rng } from './rng.ts';
 import type { ModelComponent } from './types.ts';
+import { MODEL_FILES, modelFile } from './model-files.ts';
 
 export { MANIFEST_FORMAT, type Manifest, type ModelSource } from './manifest.ts';
 
@@ -67,9 +67,9 @@ export async function writeModelDir(outDir: string, o: WriteModelOptions): Promi
   const wAvg = await computeWAvg(map.bytes, o.config.latent);
   fs.mkdirSync(outDir, { recursive: true });
   // Manifest last and every file via rename: a half-written directory has no valid manifest.
-  fs.rmSync(path.join(outDir, 'manifest.json'), { force: true });
-  writeAtomic(path.join(outDir, 'generator.onnx'), gen.bytes);
-  writeAtomic(path.join(outDir, 'mapping.onnx'), map.bytes);
+  fs.rmSync(modelFile(outDir, 'manifest'), { force: true });
+  writeAtomic(modelFile(outDir, 'generator'), gen.bytes);
+  writeAtomic(modelFile(outDir, 'mapping'), map.bytes);
   const layout = latentLayout(o.config);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
@@ -82,8 +82,8 @@ export async function writeModelDir(outDir: string, o: WriteModelOptions): Promi
     w_avg: Array.from(wAvg),
     weightsSha256: weightsHash(o.weights, [...expectedTensors(o.config).keys()]),
     files: {
-      'generator.onnx': { sha256: sha256(gen.bytes), bytes: gen.bytes.length },
-      'mapping.onnx': { sha256: sha256(map.bytes), bytes: map.bytes.length },
+      [MODEL_FILES.generator]: { sha256: sha256(gen.bytes), bytes: gen.bytes.length },
+      [MODEL_FILES.mapping]: { sha256: sha256(map.bytes), bytes: map.bytes.length },
     },
     source: o.source,
     graph: {
@@ -94,7 +94,7 @@ export async function writeModelDir(outDir: string, o: WriteModelOptions): Promi
       outputs: ['image', 'segmentation', 'coarse', 'depth'],
     },
   };
-  writeAtomic(path.join(outDir, 'manifest.json'), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
+  writeAtomic(modelFile(outDir, 'manifest'), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
   return manifest;
 }
 

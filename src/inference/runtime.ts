@@ -1,11 +1,10 @@
-// ModelRuntime: loads a model directory and renders, coalescing concurrent requests into batches.
+// ModelRuntime: loads a model directory (mapping and generator sessions on the chosen provider,
+// session.ts) and renders it, in chunks that suit the provider; concurrent single renders are
+// batched by render-batcher.ts and turned into PNGs by render-png.ts.
 import fs from 'node:fs';
-import path from 'node:path';
-import crypto from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import { type Manifest, modelId, readManifest } from './manifest.ts';
-import { LatentError, assertFinite, broadcastW, truncate } from './latent.ts';
-import { argmaxClasses, colourise, encodeGray, encodeRgb, imageToRgb, normaliseGray } from './png.ts';
+import { type Manifest, graphFilesFault, modelId, readManifest } from './manifest.ts';
+import { LatentError, assertFinite, broadcastW, checkRenderInput, truncate } from './latent.ts';
 import { sampleZ } from './rng.ts';
 import {
   type SessionSettings,
@@ -16,7 +15,10 @@ import {
 } from './session.ts';
 import type { ModelInfo, RenderQuality, RenderRequest, RenderResult } from './types.ts';
 import { previewGraph } from './preview-graph.ts';
-import { type RawOutputs, sliceRaw } from './raw-outputs.ts';
+import type { RawOutputs } from './raw-outputs.ts';
+import { RenderBatcher } from './render-batcher.ts';
+import { encodeImagePng, encodeRenderResult } from './render-png.ts';
+import { modelFile } from './model-files.ts';
 
 export type { RawOutputs } from './raw-outputs.ts';
 
@@ -66,15 +68,6 @@ export interface RuntimeOptions {
   maxPixelsPerRun?: number;
 }
 
-interface Pending {
-  latent: Float32Array;
-  rows: number;
-  quality: RenderQuality;
-  mask: Float32Array;
-  resolve: (r: RawOutputs) => void;
-  reject: (e: unknown) => void;
-}
-
 export interface RuntimeStats {
   batches: number;
   images: number;
@@ -82,18 +75,10 @@ export interface RuntimeStats {
   lastBatchSize: number;
 }
 
-function sha256File(file: string): string {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
 export class ModelRuntime {
   readonly stats: RuntimeStats = { batches: 0, images: 0, runMs: 0, lastBatchSize: 0 };
-  private queue: Pending[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
+  private readonly batcher: RenderBatcher;
   private closed = false;
-  private readonly maxBatch: number;
-  private readonly windowMs: number;
   private generatorSession: Promise<ort.InferenceSession> | undefined;
   /** Set once the generator session exists (see ensureGenerator). */
   private generator: ort.InferenceSession | undefined;
@@ -109,8 +94,10 @@ export class ModelRuntime {
     private readonly mapping: ort.InferenceSession,
     private readonly opts: RuntimeOptions,
   ) {
-    this.maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? 8));
-    this.windowMs = Math.max(0, opts.batchWindowMs ?? 3);
+    this.batcher = new RenderBatcher((l, rows, masks, quality) => this.run(l, rows, masks, quality), {
+      maxBatch: opts.maxBatch,
+      windowMs: opts.batchWindowMs,
+    });
   }
 
   static async load(dir: string, opts: RuntimeOptions = {}): Promise<ModelRuntime> {
@@ -123,17 +110,8 @@ export class ModelRuntime {
     } catch (e) {
       throw new ModelLoadError((e as Error).message);
     }
-    for (const f of ['generator.onnx', 'mapping.onnx']) {
-      const entry = man.files[f];
-      if (!entry) throw new ModelLoadError(`manifest.json in ${dir} does not list ${f}`);
-      const p = path.join(dir, f);
-      if (!fs.existsSync(p)) throw new ModelLoadError(`model file ${f} missing in ${dir}`);
-      if (!opts.skipHashCheck) {
-        const got = sha256File(p);
-        if (got !== entry.sha256)
-          throw new ModelLoadError(`sha256 mismatch for ${f} in ${dir}: manifest ${entry.sha256}, file ${got}`);
-      }
-    }
+    const fault = graphFilesFault(dir, man, { checkHashes: !opts.skipHashCheck });
+    if (fault) throw new ModelLoadError(fault);
     const settings: SessionSettings = { ...opts, log };
     let providers: string[];
     try {
@@ -147,7 +125,7 @@ export class ModelRuntime {
       throw new ModelLoadError((e as Error).message);
     }
     // The mapping session (small) settles the provider; the generator follows it when first needed.
-    const mappingFile = path.join(dir, 'mapping.onnx');
+    const mappingFile = modelFile(dir, 'mapping');
     const created = await createFirstSession(
       providers.includes('cpu') || opts.strictProviders ? providers : [...providers, 'cpu'],
       (ep) => ort.InferenceSession.create(mappingFile, sessionOptions(ep, settings)),
@@ -182,7 +160,7 @@ export class ModelRuntime {
    * pay for it); a failure is kept and answered to every later render.
    */
   ensureGenerator(): Promise<ort.InferenceSession> {
-    this.generatorSession ??= createGeneratorSession(path.join(this.dir, 'generator.onnx'), this.executionProvider, {
+    this.generatorSession ??= createGeneratorSession(modelFile(this.dir, 'generator'), this.executionProvider, {
       ...this.opts,
       log: this.opts.log ?? (() => {}),
     }).then(
@@ -200,7 +178,7 @@ export class ModelRuntime {
    */
   ensurePreview(): Promise<{ session: ort.InferenceSession; side: number }> {
     this.previewSession ??= (async () => {
-      const cut = previewGraph(fs.readFileSync(path.join(this.dir, 'generator.onnx')), this.info.config);
+      const cut = previewGraph(fs.readFileSync(modelFile(this.dir, 'generator')), this.info.config);
       const session = await createGeneratorSession(cut.bytes, this.executionProvider, {
         ...this.opts,
         log: this.opts.log ?? (() => {}),
@@ -249,26 +227,7 @@ export class ModelRuntime {
     mask: ArrayLike<number> | undefined,
     i: number,
   ): { rows: number; mask: Float32Array } {
-    const { nLatent, dim, numComponents: K } = this.info.layout;
-    if (!(latent instanceof Float32Array)) throw new LatentError(`latent ${i} must be a Float32Array`);
-    let rows: number;
-    if (latent.length === nLatent * dim) rows = nLatent;
-    else if (latent.length === this.expandedRows * dim) rows = this.expandedRows;
-    else
-      throw new LatentError(
-        `latent ${i} has ${latent.length} values, expected ${nLatent * dim} (${nLatent} x ${dim}) or ${this.expandedRows * dim} (expanded)`,
-      );
-    assertFinite(latent, `latent ${i}`);
-    const m = new Float32Array(K).fill(1);
-    if (mask !== undefined) {
-      if (mask.length !== K) throw new LatentError(`composition mask ${i} has ${mask.length} entries, expected ${K}`);
-      for (let k = 0; k < K; k++) {
-        const v = Number(mask[k]);
-        if (!Number.isFinite(v)) throw new LatentError(`composition mask ${i} has a non-finite entry`);
-        m[k] = v;
-      }
-    }
-    return { rows, mask: m };
+    return checkRenderInput(this.info.layout, this.expandedRows, latent, mask, i);
   }
 
   /** Renders latents (W+ or expanded rows, all the same kind) in one run; raw float outputs. */
@@ -366,11 +325,7 @@ export class ModelRuntime {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (this.closed) return Promise.reject(new Error('model runtime is closed'));
-    return new Promise<RawOutputs>((resolve, reject) => {
-      this.queue.push({ latent, rows: c.rows, quality, mask: c.mask, resolve, reject });
-      this.schedule();
-    });
+    return this.batcher.submit({ latent, rows: c.rows, quality, mask: c.mask });
   }
 
   async render(req: RenderRequest): Promise<RenderResult> {
@@ -383,84 +338,22 @@ export class ModelRuntime {
    * depth PNGs of encodeResult would be synchronous work on the API's event loop for nothing.
    */
   async renderImage(req: RenderRequest): Promise<{ width: number; height: number; imagePng: Buffer }> {
-    const raw = await this.renderOneRaw(req.latent, req.compositionMask, req.quality ?? 'FULL');
-    const H = raw.size;
-    return { width: H, height: H, imagePng: encodeRgb(H, H, imageToRgb(raw.image, 0, H, H)) };
+    return encodeImagePng(await this.renderOneRaw(req.latent, req.compositionMask, req.quality ?? 'FULL'), 0);
   }
 
   /** PNGs etc. for sample i of a raw output. */
   encodeResult(raw: RawOutputs, i: number): RenderResult {
-    const H = raw.size,
-      K = raw.numComponents,
-      S = raw.coarseSize,
-      P = H * H;
-    const imagePng = encodeRgb(H, H, imageToRgb(raw.image, i * 3 * P, H, H));
-    const classes = argmaxClasses(raw.segmentation, i * K * P, K, P);
-    const segmentationPng = encodeRgb(
-      H,
-      H,
-      colourise(
-        classes,
-        this.info.components.map((c) => c.color),
-      ),
+    return encodeRenderResult(
+      raw,
+      i,
+      this.info.components.map((c) => c.color),
     );
-    const coarseMask = raw.coarse.slice(i * K * S * S, (i + 1) * K * S * S);
-    const depthPngs: Buffer[] = [];
-    for (let k = 0; k < K; k++) depthPngs.push(encodeGray(S, S, normaliseGray(raw.depth, (i * K + k) * S * S, S * S)));
-    return { width: H, height: H, imagePng, segmentationPng, coarseMask, coarseSize: S, depthPngs };
-  }
-
-  private schedule(): void {
-    if (this.running) return;
-    if (this.queue.length >= this.maxBatch || this.windowMs === 0) {
-      if (this.timer) {
-        clearTimeout(this.timer);
-        this.timer = null;
-      }
-      void this.flush();
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.flush();
-      }, this.windowMs);
-    }
-  }
-
-  private async flush(): Promise<void> {
-    if (this.running || this.queue.length === 0) return;
-    this.running = true;
-    const { rows, quality } = this.queue[0];
-    const batch: Pending[] = [],
-      rest: Pending[] = [];
-    for (const p of this.queue)
-      (p.rows === rows && p.quality === quality && batch.length < this.maxBatch ? batch : rest).push(p);
-    this.queue = rest;
-    try {
-      const raw = await this.run(
-        batch.map((p) => p.latent),
-        rows,
-        batch.map((p) => p.mask),
-        quality,
-      );
-      batch.forEach((p, i) => p.resolve(sliceRaw(raw, i)));
-    } catch (e) {
-      for (const p of batch) p.reject(e);
-    } finally {
-      this.running = false;
-      // Requests that queued up during the run go next, without another wait.
-      if (this.queue.length > 0) void this.flush();
-    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    while (this.running) await new Promise((r) => setTimeout(r, 5));
-    for (const p of this.queue.splice(0)) p.reject(new Error('model runtime is closed'));
+    await this.batcher.close();
     const generator = await this.generatorSession?.catch(() => undefined);
     await generator?.release();
     const preview = await this.previewSession?.catch(() => undefined);

@@ -27,7 +27,7 @@ import { EventEmitter } from 'node:events';
 import { Logger as QueueLogger, run, type JobHelpers, type Runner, type WorkerEvents } from 'graphile-worker';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { AppContext } from '../context.ts';
+import type { ModelRegistry } from '../models/registry.ts';
 import { jobsConfig, type JobsConfig } from './config.ts';
 import { Heartbeat, newWorkerId } from './heartbeat.ts';
 import type { JobTiming } from './job-timing.ts';
@@ -59,7 +59,16 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(ctx: AppContext, opts: WorkerOptions): Promise<RunningWorker> {
+/** What a worker takes from its process (the AppContext has all of it). */
+export interface WorkerDeps {
+  /** The worker opens its own pool on it (graphile-worker's connections and the job statements). */
+  databaseUrl: string;
+  /** The models this process loaded: the worker takes the jobs of these alone. */
+  models: ModelRegistry;
+  log: Logger;
+}
+
+export async function startWorker(ctx: WorkerDeps, opts: WorkerOptions): Promise<RunningWorker> {
   const { concurrency, testJobDelayMs, onJobDone, ...overrides } = opts;
   const config = jobsConfig(concurrency, overrides);
   const workerId = newWorkerId();

@@ -1,16 +1,13 @@
 // The models this process serves: the trained models shipped in the project's models/ folder,
 // every model directory under SSG_MODELS_DIR, and the seeded untrained demo model when asked for
-// (SSG_DEMO_MODEL=1, as the tests do) or when nothing else loads, so that a process always has one. Each is loaded once and recorded in the GenerativeModel
-// table so that projects can refer to it by id from any process.
+// (SSG_DEMO_MODEL=1, as the tests do) or when nothing else loads, so that a process always has one.
+// Loading writes nothing: the database's catalogue of models is src/domain/model-catalogue.ts.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { PrismaClient } from '../db/client.ts';
 import { ModelRuntime, ensureDemoModel } from '../inference/index.ts';
 import type { ModelInfo } from '../inference/types.ts';
-import { DirectionError } from '../directions/direction.ts';
-import { readDirections } from '../directions/file.ts';
-import { replaceModelDirections } from '../domain/sql/attribute-directions.ts';
+import { modelFile } from '../inference/model-files.ts';
 
 export const DEMO_MODEL_DIR_NAME = 'demo';
 
@@ -39,7 +36,7 @@ export class ModelRegistry {
 
   private constructor(private readonly opts: RegistryOptions) {}
 
-  static async open(prisma: PrismaClient, opts: RegistryOptions): Promise<ModelRegistry> {
+  static async open(opts: RegistryOptions): Promise<ModelRegistry> {
     const registry = new ModelRegistry(opts);
     const demoDir = path.join(opts.modelsDir, DEMO_MODEL_DIR_NAME);
     const dirs = [
@@ -87,25 +84,6 @@ export class ModelRegistry {
       throw new Error(`no model could be loaded from ${dirs.join(', ')}; see the log lines above`);
     }
     registry.defaultId ||= registry.demoId || [...registry.byId.keys()][0];
-    for (const runtime of registry.byId.values()) {
-      const { info } = runtime;
-      const data = {
-        name: info.name,
-        resolution: info.resolution,
-        untrained: info.untrained,
-        manifest: JSON.parse(JSON.stringify(info)),
-      };
-      await prisma.generativeModel.upsert({ where: { id: info.id }, create: { id: info.id, ...data }, update: data });
-      // The model's own attribute directions travel in its directory (directions.json).
-      try {
-        const directions = readDirections(runtime.dir, info);
-        await replaceModelDirections(prisma, info.id, directions);
-        if (directions.length) opts.log.info({ model: info.id, count: directions.length }, 'attribute directions loaded');
-      } catch (err) {
-        if (!(err instanceof DirectionError)) throw err;
-        opts.log.error({ dir: runtime.dir, err: err.message }, 'attribute directions skipped');
-      }
-    }
     return registry;
   }
 
@@ -156,7 +134,7 @@ async function modelDirs(root: string | undefined, log: Logger): Promise<string[
       continue;
     }
     try {
-      await stat(path.join(dir, 'manifest.json'));
+      await stat(modelFile(dir, 'manifest'));
       dirs.push(dir);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;

@@ -2,8 +2,8 @@ import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql'
 import * as edits from '../domain/edits.ts';
 import { modelInfo } from '../domain/queries.ts';
 import type { RenderRecord } from '../domain/records.ts';
-import { renderDepthUrl, renderImageUrl, renderSegmentationUrl } from '../http/routes.ts';
-import { signUrl } from '../http/signed-urls.ts';
+import { renderDepthUrl, renderImageUrl, renderSegmentationUrl } from '../domain/file-urls.ts';
+import { signUrl } from '../domain/signed-urls.ts';
 import type { GqlContext } from './context.ts';
 import { RenderFaceInput } from './inputs/render-face-input.ts';
 import { InferenceJob } from './types/inference-job.ts';

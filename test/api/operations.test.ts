@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { signUrl } from '../../src/http/signed-urls.ts';
+import { signUrl } from '../../src/domain/signed-urls.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { createFace, createProject, errorCode, ok, waitForJob } from './util.ts';
 

@@ -42,7 +42,7 @@ test('each skipped model directory is logged with its own reason', async () => {
   fs.rmSync(path.join(root, 'broken', 'generator.onnx'));
 
   const { log, lines } = capturingLog();
-  const models = await ModelRegistry.open(t.ctx.prisma, {
+  const models = await ModelRegistry.open({
     modelsDir: root,
     demoModel: true,
     executionProviders: ['cpu'],

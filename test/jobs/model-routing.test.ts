@@ -43,7 +43,7 @@ test('a worker missing a model takes none of its jobs; they wait visibly, then a
   const { ctx } = t;
   const tiny = ctx.models.list().find((m) => m.id !== ctx.models.demoModelId)!;
   assert.ok(tiny, 'the healthy registry serves the tiny model');
-  brokenModels = await ModelRegistry.open(ctx.prisma, {
+  brokenModels = await ModelRegistry.open({
     modelsDir: brokenDir,
     demoModel: true,
     executionProviders: ['cpu'],

@@ -156,7 +156,7 @@ describe('render jobs', () => {
     const { ctx } = t;
     const face = await createFace(ctx, 13);
     // A worker whose model runtime has gone (closed): every attempt fails with a runtime error.
-    const broken = await ModelRegistry.open(ctx.prisma, {
+    const broken = await ModelRegistry.open({
       modelsDir: ctx.config.modelsDir,
       demoModel: true,
       executionProviders: ['cpu'],

@@ -67,3 +67,50 @@ test('one usage error, and every command in the usage table has its implementati
   assert.deepEqual(await offending(['src'], ['.ts'], /class \w*UsageError\b/, ['src/cli/args.ts']), []);
   assert.deepEqual(Object.keys(COMMAND_MODULES).sort(), Object.keys(COMMANDS).sort());
 });
+
+// The layers of src/, top to bottom (docs/architecture.md): a module imports its own layer's
+// folder or those below it, never one above. Same rank, different folders: neither imports the other.
+const LAYERS: Array<[rank: number, places: string[]]> = [
+  [10, ['cli']],
+  [9, ['main.ts']],
+  [8, ['http']],
+  [7, ['resolvers', 'auth']],
+  [6, ['domain']],
+  [5.5, ['context.ts']], // what a running process shares: the domain takes it, the jobs do not
+  [5, ['jobs']],
+  [4, ['models', 'pubsub']],
+  [3, ['directions', 'training', 'db', 'log.ts']],
+  [2, ['inference', 'config.ts', 'dataset']],
+  [1, ['metrics.ts', 'worker-thread.ts', 'paths.ts']],
+];
+
+function placeOf(file: string): { place: string; rank: number } | undefined {
+  const place = path.relative('src', file).split(path.sep)[0]!;
+  const layer = LAYERS.find(([, places]) => places.includes(place));
+  return layer && { place, rank: layer[0] };
+}
+
+test('src/ imports run downward: no layer imports one above it or beside it', async () => {
+  const found: string[] = [];
+  const unplaced: string[] = [];
+  for (const f of await files('src', ['.ts'])) {
+    const from = placeOf(f);
+    if (!from) {
+      unplaced.push(f);
+      continue;
+    }
+    const text = await readFile(path.join(PROJECT_ROOT, f), 'utf8');
+    for (const m of text.matchAll(/(?:from |import\()'(\.[^']+)'/g)) {
+      const to = placeOf(path.join(path.dirname(f), m[1]!));
+      if (to && to.place !== from.place && to.rank >= from.rank) found.push(`${f} -> ${m[1]}`);
+    }
+  }
+  assert.deepEqual(unplaced, [], 'every folder of src/ has a layer in LAYERS');
+  assert.deepEqual(found, []);
+});
+
+test("a model directory's file names are spelled in src/inference/model-files.ts alone", async () => {
+  const names = /'(manifest\.json|generator\.onnx|mapping\.onnx|encoder\.onnx|encoder\.json|directions\.json)'/;
+  const found = await offending(['src'], ['.ts'], names, ['src/inference/model-files.ts']);
+  assert.deepEqual(found, []);
+});

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../../config.ts';
 import type { Command } from '../args.ts';
 import { withProgress } from '../progress.ts';
+import { modelFile } from '../../inference/model-files.ts';
 
 export const start: Command = async () => {
   const config = loadConfig();
@@ -13,7 +14,7 @@ export const start: Command = async () => {
   const log = createLogger(config);
   const { DEMO_MODEL_DIR_NAME } = await import('../../models/registry.ts');
   const firstStart =
-    config.demoModel && !fs.existsSync(path.join(config.modelsDir, DEMO_MODEL_DIR_NAME, 'manifest.json'));
+    config.demoModel && !fs.existsSync(modelFile(path.join(config.modelsDir, DEMO_MODEL_DIR_NAME), 'manifest'));
   // The first start builds the demo model (tens of seconds): say so rather than sit silent.
   const app = firstStart
     ? await withProgress('first start: building the demo model, then starting', () => startApp(config, log))

@@ -3,7 +3,7 @@
 // (path, workspace, token, expiry) under the server's secret (SSG_URL_SECRET), so a URL opens one
 // render file of one workspace until it expires. The bearer header keeps working on the same URLs.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Principal } from '../domain/tokens.ts';
+import type { Principal } from './tokens.ts';
 
 export interface SigningConfig {
   urlSecret: string;

@@ -1,5 +1,5 @@
 // The URL scheme of the binary routes, in one place: the resolvers build these URLs and
-// src/http/files.ts serves them.
+// src/http/files.ts serves them (a domain rule, below both).
 //   /renders/{renderId}/image.png | segmentation.png | depth/{componentName}.png
 //   /edits/{editId}/latent.npy
 
