@@ -2,7 +2,7 @@
 // run it (an API-only process with jobs waiting and no worker seen would accept edits that never render).
 import type { AppContext } from '../context.ts';
 import { JOB_DEFAULTS } from '../jobs/config.ts';
-import { liveWorkerSql } from '../jobs/sql/worker-registry.ts';
+import { queueHealth } from '../jobs/sql/queue-health.ts';
 
 export interface Readiness {
   ok: boolean;
@@ -13,11 +13,7 @@ export async function readiness(app: AppContext): Promise<Readiness> {
   const checks: Record<string, string> = {};
   let workers = 'unknown (database unreachable)';
   try {
-    const [row] = await app.prisma.$queryRawUnsafe<{ queued: number; alive: number }[]>(
-      `SELECT (SELECT count(*)::int FROM "InferenceJob" WHERE status = 'QUEUED') AS queued,
-              (SELECT count(*)::int FROM "QueueWorker" w WHERE ${liveWorkerSql('w', '$1')}) AS alive`,
-      JOB_DEFAULTS.deadAfterMs / 1000,
-    );
+    const row = await queueHealth(app.prisma, { deadAfterMs: JOB_DEFAULTS.deadAfterMs });
     checks.database = 'ok';
     if (row.alive > 0) workers = `ok (${row.alive} alive)`;
     else if (row.queued === 0) workers = 'ok (none alive, nothing queued)';

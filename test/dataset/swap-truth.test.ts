@@ -13,7 +13,7 @@ import { makeDataset } from '../../src/dataset/make-dataset.ts';
 import { renderComposite, renderParams, renderSample, type RenderedSample } from '../../src/dataset/render-sample.ts';
 import { sampleSeed } from '../../src/dataset/seeded-random.ts';
 import { SWAP_TRUTH, partsOf } from '../../src/dataset/swap-truth.ts';
-import { ssg } from '../skeleton/ssg.ts';
+import { ssg } from '../helpers/ssg.ts';
 
 const S = 64;
 const cls = (name: string) => CARTOON_CLASSES.find((c) => c.name === name)!.index;

@@ -2,8 +2,7 @@
 // jobUpdated over graphql-ws sees the job go from QUEUED to SUCCEEDED (events cross processes through
 // LISTEN/NOTIFY), and the render is then served over HTTP.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -11,6 +10,7 @@ import { freePort } from '../../src/db/database.ts';
 import { createToken } from '../../src/domain/tokens.ts';
 import { PROJECT_ROOT } from '../../src/paths.ts';
 import { TEST_MODELS_DIR } from '../helpers/app.ts';
+import { ssgUntil } from '../helpers/ssg.ts';
 import { openJobsContext, waitFor, type JobsTestContext } from './helpers.ts';
 
 let t: JobsTestContext;
@@ -27,22 +27,14 @@ after(async () => {
   await t?.close();
 });
 
-function ssg(args: string[], env: Record<string, string>, readyText: string): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ssg.js'), ...args], {
+/** `ssg ARGS` beside this test, on its database, once its output says `readyText`. */
+async function ssg(args: string[], env: Record<string, string>, readyText: string): Promise<ChildProcess> {
+  const run = await ssgUntil(args, new RegExp(readyText), {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, DATABASE_URL: t.databaseUrl, SSG_MODELS_DIR: TEST_MODELS_DIR, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { DATABASE_URL: t.databaseUrl, SSG_MODELS_DIR: TEST_MODELS_DIR, LOG_LEVEL: 'warn', ...env },
   });
-  children.push(proc);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(readyText)) resolve(proc);
-    });
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    proc.once('exit', (code, signal) => reject(new Error(`ssg ${args.join(' ')} exited (${code ?? signal}):\n${out}`)));
-  });
+  children.push(run.child);
+  return run.child;
 }
 
 test(

@@ -15,6 +15,7 @@ import { findRenderImage } from '../../src/jobs/sql/find-render.ts';
 import { finishJob } from '../../src/jobs/sql/finish.ts';
 import { releaseJobs } from '../../src/jobs/sql/release.ts';
 import { retryJob } from '../../src/jobs/sql/retry.ts';
+import { queueHealth } from '../../src/jobs/sql/queue-health.ts';
 import { findStaleJobs } from '../../src/jobs/sql/stale-jobs.ts';
 import { storeRender } from '../../src/jobs/sql/store-render.ts';
 import { sweepFail } from '../../src/jobs/sql/sweep-fail.ts';
@@ -306,5 +307,21 @@ describe('statements', () => {
     assert.equal(await beatWorker(pool, p), true, 'a forgotten worker registers again');
     await deregisterWorker(pool, 'reg-1');
     assert.equal((await pool.query(`SELECT 1 FROM "QueueWorker" WHERE id = 'reg-1'`)).rowCount, 0);
+  });
+
+  test('queueHealth counts the QUEUED jobs and the workers seen within deadAfterMs', async () => {
+    const before = await queueHealth(t.ctx.prisma, { deadAfterMs: 20_000 });
+    await jobIn('QUEUED');
+    await beatWorker(pool, { workerId: 'health-1', queueWorkerIds: [], concurrency: 1, modelIds: [] });
+    const now = await queueHealth(t.ctx.prisma, { deadAfterMs: 20_000 });
+    assert.equal(now.queued, before.queued + 1);
+    assert.equal(now.alive, before.alive + 1);
+    await pool.query(`UPDATE "QueueWorker" SET "lastSeenAt" = now() - interval '25 seconds' WHERE id = 'health-1'`);
+    assert.equal(
+      (await queueHealth(t.ctx.prisma, { deadAfterMs: 20_000 })).alive,
+      before.alive,
+      'a silent worker is dead',
+    );
+    await deregisterWorker(pool, 'health-1');
   });
 });

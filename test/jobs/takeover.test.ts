@@ -1,12 +1,12 @@
 // A worker PROCESS killed with SIGKILL while it holds jobs: another worker finishes every job within
 // 60 s, each edit gets exactly one render, and no job stays RUNNING.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { PROJECT_ROOT } from '../../src/paths.ts';
 import { TEST_MODELS_DIR } from '../helpers/app.ts';
+import { ssgUntil } from '../helpers/ssg.ts';
 import {
   addEdit,
   addJob,
@@ -29,33 +29,18 @@ after(async () => {
 });
 
 /** `npx ssg worker` as its own process, holding every job it takes for `holdMs` (test-only delay). */
-function spawnWorker(
-  holdMs: number,
-  concurrency: number,
-): { proc: ChildProcess; ready: Promise<void>; output: () => string } {
-  let out = '';
-  const proc = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ssg.js'), 'worker'], {
+async function spawnWorker(holdMs: number, concurrency: number): Promise<{ proc: ChildProcess; output: () => string }> {
+  const run = await ssgUntil(['worker'], /worker running/, {
     cwd: PROJECT_ROOT,
     env: {
-      ...process.env,
       DATABASE_URL: t.databaseUrl,
       SSG_MODELS_DIR: TEST_MODELS_DIR,
       SSG_WORKER_CONCURRENCY: String(concurrency),
       SSG_TEST_JOB_DELAY_MS: String(holdMs),
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const ready = new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('worker running')) resolve();
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    proc.once('exit', (code, signal) => reject(new Error(`worker exited early (${code ?? signal}):\n${out}`)));
-  });
-  return { proc, ready, output: () => out };
+  return { proc: run.child, output: run.output };
 }
 
 test(
@@ -70,9 +55,8 @@ test(
     for (const seed of [32, 33, 34, 35]) edits.push(await addEdit(ctx, face.faceId, await runtime.sample(seed, 0.7)));
     edits.push(await addEdit(ctx, face.faceId, face.latent));
 
-    const a = spawnWorker(10 * 60_000, 4);
+    const a = await spawnWorker(10 * 60_000, 4);
     child = a.proc;
-    await a.ready;
     const jobs: string[] = [];
     for (const editId of edits) jobs.push(await addJob(ctx, { faceId: face.faceId, editId }));
 
@@ -163,9 +147,8 @@ test(
 test('a SIGKILLed worker of this host is forgotten when the next worker starts: not counted alive, its jobs free at once', async () => {
   const { ctx } = t;
   const face = await createFace(ctx, 41);
-  const a = spawnWorker(10 * 60_000, 1);
+  const a = await spawnWorker(10 * 60_000, 1);
   child = a.proc;
-  await a.ready;
   const jobId = await addJob(ctx, { faceId: face.faceId, editId: face.editId });
   const held = await waitFor(
     'the worker process to hold the job',

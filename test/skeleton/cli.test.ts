@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { PROJECT_ROOT } from '../../src/paths.ts';
-import { ssg } from './ssg.ts';
+import { ssg } from '../helpers/ssg.ts';
 
 const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures', 'ssg-tiny');
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'ssg-cli-'));

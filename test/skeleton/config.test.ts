@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { TEST_MODELS_DIR } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/db.ts';
-import { ssg } from './ssg.ts';
+import { ssg } from '../helpers/ssg.ts';
 
 function runSsg(args: string[], env: Record<string, string>, timeoutMs = 60_000) {
   return ssg(args, { env: { DATABASE_URL: '', LOG_LEVEL: 'silent', ...env }, timeoutMs });

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { PROJECT_ROOT } from '../../src/paths.ts';
-import { ssg } from './ssg.ts';
+import { ssg } from '../helpers/ssg.ts';
 
 const cwd = await mkdtemp(path.join(os.tmpdir(), 'ssg-help-'));
 after(() => rm(cwd, { recursive: true, force: true }));

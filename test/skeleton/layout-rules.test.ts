@@ -114,3 +114,12 @@ test("a model directory's file names are spelled in src/inference/model-files.ts
   const found = await offending(['src'], ['.ts'], names, ['src/inference/model-files.ts']);
   assert.deepEqual(found, []);
 });
+
+test('no SQL in src/http: the HTTP layer asks the domain and the jobs module', async () => {
+  const found = await offending(
+    ['src/http'],
+    ['.ts'],
+    /\$queryRaw|\$executeRaw|\.query\(|\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b/,
+  );
+  assert.deepEqual(found, []);
+});

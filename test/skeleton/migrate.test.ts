@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../../src/paths.ts';
 import { createEmptyDatabase } from '../helpers/db.ts';
-import { ssg } from './ssg.ts';
+import { ssg } from '../helpers/ssg.ts';
 
 const migrate = (env: Record<string, string>) => ssg(['migrate'], { env });
 

@@ -1,17 +1,15 @@
 // SIGTERM on `ssg start` as a user runs it (NODE_ENV unset, so Apollo Server would install its own
 // signal handlers): the process drains HTTP, lets the running job finish, logs each step and exits 0.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { createToken } from '../../src/domain/tokens.ts';
 import { createPrisma } from '../../src/db/client.ts';
-import { PROJECT_ROOT } from '../../src/paths.ts';
 import { TEST_MODELS_DIR } from '../helpers/app.ts';
 import { testDatabase } from '../helpers/db.ts';
+import { READY_LINE, ssgUntil } from '../helpers/ssg.ts';
 
-const SSG = path.join(PROJECT_ROOT, 'bin', 'ssg.js');
 const db = await testDatabase();
 const children: ChildProcess[] = [];
 
@@ -20,35 +18,18 @@ after(async () => {
   await db.drop();
 });
 
-function start(extraEnv: Record<string, string>) {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+/** `ssg start` as a user runs it: NODE_ENV unset, the test's database, a free port. */
+async function start(extraEnv: Record<string, string>) {
+  const env = {
     DATABASE_URL: db.url,
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     SSG_MODELS_DIR: TEST_MODELS_DIR,
-    ...extraEnv,
   };
-  delete env.NODE_ENV;
-  const child = spawn(process.execPath, [SSG, 'start'], { env });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready after 120 s:\n${out}`)), 120_000);
-    child.stdout!.on('data', () => {
-      const m = /ssg-studio is ready: (http:\/\/\S+)\/graphql/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    void exited.then((code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-  return { child, url, exited, output: () => out };
+  const run = await ssgUntil(['start'], READY_LINE, { env: { ...env, ...extraEnv }, unset: ['NODE_ENV'] });
+  children.push(run.child);
+  return { child: run.child, url: run.match[1]!, exited: run.exited, output: run.output };
 }
 
 async function jobStatus(jobId: string): Promise<string> {
@@ -66,8 +47,8 @@ test('SIGTERM with a job running: drain, finish the job, one line per step, exit
   const { token } = await createToken(prisma, 'shutdown');
   await prisma.$disconnect();
   // Each job is held 3 s after its claim: SIGTERM arrives while it runs, well inside the grace.
-  const app = start({ SSG_TEST_JOB_DELAY_MS: '3000' });
-  const url = await app.url;
+  const app = await start({ SSG_TEST_JOB_DELAY_MS: '3000' });
+  const url = app.url;
   const gql = async (query: string) => {
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
@@ -103,9 +84,9 @@ test('SIGTERM with a job running: drain, finish the job, one line per step, exit
 });
 
 test('SIGTERM on an API-only process (SSG_WORKER=0) exits 0', { timeout: 240_000 }, async () => {
-  const app = start({ SSG_WORKER: '0' });
+  const app = await start({ SSG_WORKER: '0' });
   // The CLI installs its signal handler just after printing the ready line; one request first.
-  assert.equal((await fetch(`${await app.url}/healthz`)).status, 200);
+  assert.equal((await fetch(`${app.url}/healthz`)).status, 200);
   app.child.kill('SIGTERM');
   assert.equal(await app.exited, 0, app.output());
   assert.match(app.output(), /stopped: models, events and database closed/);

@@ -1,20 +1,19 @@
 // The newcomer path: `npm start` with no DATABASE_URL becomes ready on an embedded PostgreSQL in
 // ./.ssg, and a second start after a stop finds its data again.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import pg from 'pg';
-import { PROJECT_ROOT } from '../../src/paths.ts';
 import { TEST_MODELS_DIR } from '../helpers/app.ts';
+import { READY_LINE, ssg, ssgUntil, stop } from '../helpers/ssg.ts';
 
-const SSG = path.join(PROJECT_ROOT, 'bin', 'ssg.js');
 const cwd = await mkdtemp(path.join(os.tmpdir(), 'ssg-start-'));
 // As root the embedded PostgreSQL runs as the `postgres` user, which must reach ./.ssg (mkdtemp makes 0700).
 await chmod(cwd, 0o755);
-const env = { ...process.env, DATABASE_URL: '', PORT: '0', LOG_LEVEL: 'warn', SSG_MODELS_DIR: TEST_MODELS_DIR };
+const env = { DATABASE_URL: '', PORT: '0', LOG_LEVEL: 'warn', SSG_MODELS_DIR: TEST_MODELS_DIR };
 const children: ChildProcess[] = [];
 
 after(async () => {
@@ -23,41 +22,9 @@ after(async () => {
 });
 
 async function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [SSG, 'start'], { cwd, env });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready after 120 s:\n${out}`)), 120_000);
-    child.stdout!.on('data', () => {
-      const m = /ssg-studio is ready: (http:\/\/\S+)\/graphql/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-  return { child, url, output: () => out };
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
-}
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SSG, ...args], { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  const run = await ssgUntil(['start'], READY_LINE, { cwd, env });
+  children.push(run.child);
+  return { child: run.child, url: run.match[1]!, output: run.output };
 }
 
 async function workspaces(): Promise<string[]> {
@@ -78,7 +45,7 @@ test('start on the embedded database, create a token, restart, find the data aga
   assert.equal((await fetch(`${first.url}/readyz`)).status, 200);
 
   // `ssg token create` beside the running server shares its embedded PostgreSQL.
-  const created = await cli(['token', 'create', '--workspace', 'studio']);
+  const created = await ssg(['token', 'create', '--workspace', 'studio'], { cwd, env });
   assert.equal(created.code, 0, created.stderr);
   const token = created.stdout.trim().split('\n').at(-1)!;
   assert.match(token, /^ssg_[A-Za-z0-9_-]{20,}$/);
@@ -96,7 +63,7 @@ test('start on the embedded database, create a token, restart, find the data aga
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
   assert.ok(
     body.data!.models.some((m) => m.untrained),
-    'the demo model is served and labelled untrained',
+    'the demo model is served and labelled untrained: ' + JSON.stringify(body.data),
   );
   assert.equal(await stop(second.child), 0, second.output());
 });

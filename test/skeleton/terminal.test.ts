@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
 import { createLogger } from '../../src/log.ts';
-import { SSG, ssg } from './ssg.ts';
+import { SSG, ssg } from '../helpers/ssg.ts';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'ssg-tty-'));
 after(() => rm(tmp, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { testDatabase } from '../helpers/db.ts';
 import { TEST_MODELS_DIR } from '../helpers/app.ts';
-import { ssg, ssgUntil, stop } from './ssg.ts';
+import { ssg, ssgUntil, stop } from '../helpers/ssg.ts';
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let env: Record<string, string>;

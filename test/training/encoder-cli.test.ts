@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { ModelRuntime } from '../../src/inference/runtime.ts';
 import { readNpy } from '../../src/inference/npy.ts';
-import { ssgSync } from '../skeleton/ssg.ts';
+import { ssgSync } from '../helpers/ssg.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-encoder-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { readNpy, writeNpy } from '../../src/inference/npy.ts';
 import { TRAINING_DIR, pythonPath } from '../../src/training/python.ts';
-import { ssgSync } from '../skeleton/ssg.ts';
+import { ssgSync } from '../helpers/ssg.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-parts-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

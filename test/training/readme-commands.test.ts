@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ssg } from '../skeleton/ssg.ts';
+import { ssg } from '../helpers/ssg.ts';
 
 test('`ssg make-dataset --out data/x` then `ssg train --data data/x --out runs/r1` from the same directory', async () => {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-readme-'));

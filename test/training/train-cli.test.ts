@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { readNpy } from '../../src/inference/npy.ts';
 import { PROJECT_ROOT } from '../../src/paths.ts';
-import { SSG, ssgSync } from '../skeleton/ssg.ts';
+import { SSG, ssgSync } from '../helpers/ssg.ts';
 import { TRAINING_DIR, pythonPath } from '../../src/training/python.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-train-'));

@@ -40,13 +40,24 @@ export function ssgSync(args: string[], opts: { cwd?: string; env?: Record<strin
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts a long-running `ssg` command and resolves once its output matches `ready`. */
+/**
+ * Starts a long-running `ssg` command and resolves once its output matches `ready`. The child's
+ * environment is this process's, less `unset`, plus `env`; `exited` settles with its exit code.
+ */
 export function ssgUntil(
   args: string[],
   ready: RegExp,
-  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
-  const child = spawn(process.execPath, [SSG, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  opts: { cwd?: string; env?: Record<string, string>; unset?: string[]; timeoutMs?: number } = {},
+): Promise<{
+  child: ChildProcess;
+  match: RegExpExecArray;
+  exited: Promise<number | null>;
+  output: () => string;
+}> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  for (const name of opts.unset ?? []) delete env[name];
+  const child = spawn(process.execPath, [SSG, ...args], { cwd: opts.cwd, env });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -58,17 +69,20 @@ export function ssgUntil(
       const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, match: m, output: () => out });
+        resolve({ child, match: m, exited, output: () => out });
       }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => {
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`ssg ${args.join(' ')} exited ${code}:\n${out}`));
     });
   });
 }
+
+/** The URL `ssg start` prints once it serves, as its first group. */
+export const READY_LINE = /ssg-studio is ready: (http:\/\/\S+)\/graphql/;
 
 /** SIGTERM, and the exit code. */
 export function stop(child: ChildProcess): Promise<number | null> {
