@@ -2,7 +2,7 @@
 // resizes it, off the API's event loop. It answers with the aligned PNG only (a few KB), never
 // the decoded pixels.
 import { parentPort } from 'node:worker_threads';
-import { alignImage, decodeImage, ImageInputError, type Crop } from './image-input.ts';
+import { decodeAligned, ImageInputError, type Crop } from './image-input.ts';
 
 export interface DecodeRequest {
   id: number;
@@ -24,17 +24,16 @@ export type DecodeReply =
   | { id: number; ok: false; kind: ImageInputError['kind'] | 'INTERNAL'; message: string };
 
 const port = parentPort!;
-port.on('message', (req: DecodeRequest) => {
+port.on('message', async (req: DecodeRequest) => {
   let reply: DecodeReply;
   try {
-    const decoded = decodeImage(req.bytes);
-    const aligned = alignImage(decoded, req.side, req.crop);
+    const aligned = await decodeAligned(req.bytes, req.side, req.crop);
     reply = {
       id: req.id,
       ok: true,
-      format: decoded.format,
-      width: decoded.width,
-      height: decoded.height,
+      format: aligned.format,
+      width: aligned.width,
+      height: aligned.height,
       crop: aligned.crop,
       png: aligned.png,
     };

@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { encodeRgb } from './png.ts';
+import { PngStreamError, readPngRows } from './png-stream.ts';
 
 /** Refuse larger files before decoding them. */
 export const MAX_IMAGE_BYTES = 8 * 1024 * 1024;
@@ -134,6 +135,8 @@ interface PngHeader {
   interlaced: boolean;
   /** The IDAT chunks' data, concatenated: the zlib stream of the pixels. */
   idat: Buffer[];
+  palette?: Buffer;
+  transparency?: Buffer;
 }
 
 /**
@@ -162,6 +165,8 @@ function checkPngChunks(view: Buffer): PngHeader {
         idat: [],
       };
     } else if (type === 'IDAT') header!.idat.push(data);
+    else if (type === 'PLTE') header!.palette = data;
+    else if (type === 'tRNS') header!.transparency = data;
     offset += 12 + length;
     if (type === 'IEND') return header!;
   }
@@ -363,10 +368,92 @@ export function alignImage(img: DecodedImage, side: number, crop?: Crop | null):
       }
     }
   }
+  return finishAligned(rgb, side, c);
+}
+
+function finishAligned(rgb: Uint8Array, side: number, crop: Crop): AlignedImage {
   const tensor = new Float32Array(3 * side * side);
   const P = side * side;
   for (let p = 0; p < P; p++) for (let ch = 0; ch < 3; ch++) tensor[ch * P + p] = rgb[p * 3 + ch]! / 127.5 - 1;
-  return { side, crop: c, tensor, png: encodeRgb(side, side, rgb) };
+  return { side, crop, tensor, png: encodeRgb(side, side, rgb) };
+}
+
+/** Interlaced PNGs are decoded whole (their rows arrive in seven passes); above this they are refused. */
+export const MAX_INTERLACED_PNG_PIXELS = 12_000_000;
+
+/**
+ * decodeImage and alignImage in one, holding as little of the picture as it can: a non-interlaced
+ * PNG is read a row at a time (png-stream.ts) and each row goes straight into the output pixels it
+ * covers, so a 40 MP PNG costs a few MB instead of ~600. What ImageDecoder's workers run.
+ */
+export async function decodeAligned(
+  bytes: Uint8Array,
+  side: number,
+  crop?: Crop | null,
+): Promise<AlignedImage & { format: 'png' | 'jpeg'; width: number; height: number }> {
+  if (bytes.length <= MAX_IMAGE_BYTES && formatOf(bytes) === 'png') {
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const header = checkPngChunks(view);
+    checkPixels(header.width, header.height);
+    pngRawBytes(header); // a valid pixel format
+    if (!header.interlaced) {
+      const c = squareCrop(header, side, crop);
+      try {
+        return { format: 'png', width: header.width, height: header.height, ...(await alignPngRows(header, side, c)) };
+      } catch (err) {
+        if (err instanceof ImageInputError) throw err;
+        const why = err instanceof PngStreamError ? `: ${err.message}` : '';
+        throw new ImageInputError('NOT_AN_IMAGE', `the PNG file is damaged${why}; export it again as a plain PNG`);
+      }
+    }
+    if (header.width * header.height > MAX_INTERLACED_PNG_PIXELS) {
+      throw new ImageInputError(
+        'TOO_LARGE',
+        `the image is an interlaced PNG of ${header.width} x ${header.height}; save it without interlacing, or at most ${MAX_INTERLACED_PNG_PIXELS / 1e6} megapixels`,
+      );
+    }
+  }
+  const decoded = decodeImage(bytes);
+  return { format: decoded.format, width: decoded.width, height: decoded.height, ...alignImage(decoded, side, crop) };
+}
+
+/** alignImage's arithmetic over rows as they arrive: the same pixels, without the whole picture. */
+async function alignPngRows(header: PngHeader, side: number, c: Crop): Promise<AlignedImage> {
+  const scale = c.size / side;
+  if (scale < 1) {
+    // Enlarging: the crop is smaller than the output; keep it and align it whole.
+    const rgba = new Uint8Array(c.size * c.size * 4);
+    await readPngRows(header, (y, row) => {
+      if (y >= c.y && y < c.y + c.size) rgba.set(row.subarray(c.x * 4, (c.x + c.size) * 4), (y - c.y) * c.size * 4);
+    });
+    const aligned = alignImage({ format: 'png', width: c.size, height: c.size, rgba }, side, null);
+    return { ...aligned, crop: c };
+  }
+  // Each crop column and row belongs to exactly one output pixel's box (alignImage's boxes tile the crop).
+  const lo = (o: number) => Math.floor(o * scale);
+  const hi = (o: number) => Math.max(Math.floor((o + 1) * scale), lo(o) + 1);
+  const owner = new Int32Array(c.size).fill(-1);
+  for (let o = 0; o < side; o++) for (let i = lo(o); i < hi(o); i++) owner[i] = o;
+  const sums = new Float64Array(side * side * 3);
+  await readPngRows(header, (y, row) => {
+    const oy = y >= c.y && y < c.y + c.size ? owner[y - c.y]! : -1;
+    if (oy < 0) return;
+    for (let rx = 0; rx < c.size; rx++) {
+      const ox = owner[rx]!;
+      if (ox < 0) continue;
+      const i = (c.x + rx) * 4;
+      const a = row[i + 3]! / 255;
+      const o = (oy * side + ox) * 3;
+      for (let ch = 0; ch < 3; ch++) sums[o + ch] += row[i + ch]! * a + 255 * (1 - a);
+    }
+  });
+  const rgb = new Uint8Array(side * side * 3);
+  for (let oy = 0; oy < side; oy++)
+    for (let ox = 0; ox < side; ox++) {
+      const n = (hi(ox) - lo(ox)) * (hi(oy) - lo(oy));
+      for (let ch = 0; ch < 3; ch++) rgb[(oy * side + ox) * 3 + ch] = Math.round(sums[(oy * side + ox) * 3 + ch]! / n);
+    }
+  return finishAligned(rgb, side, c);
 }
 
 /** An RGB PNG's pixels as [3, side, side] in [-1, 1] (the stored aligned image, read back by the worker). */

@@ -20,8 +20,15 @@ let app: TestApp;
 let projectId: string;
 // 40 MP, the pixel limit: about a second of decoding and resizing on a fast core.
 let big: string;
+// 36 MP colour JPEG. Encoded before the server starts: the encoding blocks this process (the
+// server's too) for seconds, and a keep-alive socket that expires meanwhile fails the next fetch.
+let jpeg36: string;
 
 before(async () => {
+  const side = 6000;
+  jpeg36 = Buffer.from(
+    jpeg.encode({ data: Buffer.alloc(side * side * 4, 90), width: side, height: side }, 80).data,
+  ).toString('base64');
   app = await startTestApp({
     builtinModelsDir: path.join(PROJECT_ROOT, 'models'),
     demoModel: false,
@@ -78,10 +85,7 @@ test('a decode past its time limit answers IMAGE_DECODE_TIMEOUT and a fresh work
 });
 
 test('a 36 MP colour JPEG, within the pixel limit, is decoded (jpeg-js refused it by its own memory cap)', async () => {
-  const w = 6000,
-    h = 6000;
-  const file = Buffer.from(jpeg.encode({ data: Buffer.alloc(w * h * 4, 90), width: w, height: h }, 80).data);
-  const r = await ok(app.gql(IMPORT, { p: projectId, n: '36 MP', img: file.toString('base64') }));
+  const r = await ok(app.gql(IMPORT, { p: projectId, n: '36 MP', img: jpeg36 }));
   assert.equal(r.importImage.face.status, 'INVERTING');
 });
 
