@@ -2,6 +2,7 @@
 // resizes it, off the API's event loop. It answers with the aligned PNG only (a few KB), never
 // the decoded pixels.
 import { parentPort } from 'node:worker_threads';
+import sharp from 'sharp';
 import { decodeAligned, ImageInputError, type Crop } from './image-input.ts';
 
 export interface DecodeRequest {
@@ -22,6 +23,11 @@ export type DecodeReply =
       png: Uint8Array;
     }
   | { id: number; ok: false; kind: ImageInputError['kind'] | 'INTERNAL'; message: string };
+
+// One libvips thread and no operation cache: a decoder is one core's worth of work, and what it
+// decoded is not asked for again.
+sharp.concurrency(1);
+sharp.cache(false);
 
 const port = parentPort!;
 port.on('message', async (req: DecodeRequest) => {

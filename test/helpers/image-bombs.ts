@@ -59,6 +59,11 @@ export function largePng(w: number, h: number): Buffer {
   return Buffer.concat([PNG_SIGNATURE, ihdr(w, h, false, 6), chunk('IDAT', idat), IEND]);
 }
 
+/** A legal w x h colour JPEG of one flat colour (about 1 MB for 36 MP). */
+export function largeJpeg(w: number, h: number): Buffer {
+  return Buffer.from(jpeg.encode({ data: Buffer.alloc(w * h * 4, 90), width: w, height: h }, 80).data);
+}
+
 /** A small baseline JPEG from jpeg-js, split before its end-of-image marker. */
 export function smallJpeg(): { body: Buffer; eoi: Buffer } {
   const file = Buffer.from(jpeg.encode({ data: Buffer.alloc(16 * 16 * 4, 128), width: 16, height: 16 }, 90).data);

@@ -1,9 +1,11 @@
-// decodeAligned reads a non-interlaced PNG a row at a time. A designer must get the same aligned
-// picture as from the whole-image decoder (pngjs + alignImage), for every pixel format, crop and
-// filter, and a damaged stream must be refused with a sentence, not a crash.
+// decodeAligned, what the decoder workers run: a non-interlaced PNG read a row at a time and a JPEG
+// decoded by libvips. A designer must get the same aligned picture as from the whole-image decoders
+// (pngjs, jpeg-js + alignImage): the PNG exactly, for every pixel format, crop and filter, the JPEG
+// within a few levels; a damaged stream is refused with a sentence, not a crash.
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { test } from 'node:test';
+import jpegJs from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { alignImage, decodeAligned, decodeImage, ImageInputError, type Crop } from '../../src/inference/image-input.ts';
 import { chunk, ihdr, PNG_SIGNATURE } from '../helpers/image-bombs.ts';
@@ -120,4 +122,30 @@ test('an interlaced PNG over 12 MP is refused before it is inflated', async () =
     assert.match(e.message, /interlaced PNG of 4000 x 4000; save it without interlacing/);
     return true;
   });
+});
+
+test('a JPEG is cropped and resized close to the whole-image decoder (libvips against jpeg-js)', async () => {
+  // A photo-like picture (smooth gradients and edges; JPEG decoders differ most on pixel noise).
+  const src = new PNG({ width: 300, height: 200 });
+  for (let y = 0; y < 200; y++)
+    for (let x = 0; x < 300; x++) {
+      const i = (y * 300 + x) * 4;
+      src.data[i] = x < 150 ? 40 + y : 220 - y / 2;
+      src.data[i + 1] = (x * 255) / 300;
+      src.data[i + 2] = Math.hypot(x - 150, y - 100) < 60 ? 30 : 200;
+      src.data[i + 3] = 255;
+    }
+  const bytes = Buffer.from(jpegJs.encode({ data: src.data, width: 300, height: 200 }, 95).data);
+  for (const crop of [undefined, { x: 20, y: 10, size: 150 }]) {
+    const whole = alignImage(decodeImage(bytes), 32, crop);
+    const fast = await decodeAligned(bytes, 32, crop);
+    assert.deepEqual(fast.crop, whole.crop);
+    const mad = fast.tensor.reduce((s, v, i) => s + Math.abs(v - whole.tensor[i]!), 0) / fast.tensor.length;
+    assert.ok(mad < 0.03, `mean difference ${mad.toFixed(4)} (in [-1, 1])`);
+  }
+  const cut = bytes.subarray(0, bytes.length / 2);
+  await assert.rejects(
+    decodeAligned(cut, 32),
+    (e: ImageInputError) => e.kind === 'NOT_AN_IMAGE' && /damaged/.test(e.message),
+  );
 });
