@@ -40,7 +40,9 @@ test("onnxruntime-node's install script (a CUDA download) is denied, every other
 });
 
 test("every locked package runs on the Node that package.json's engines names (npm ci prints no EBADENGINE)", async () => {
-  const pkg = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+  const pkg = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+    engines: { node: string };
+  };
   const lock = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, { version?: string; engines?: { node?: string } | string[] }>;
   };
