@@ -7,12 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG, type ConfigWithWidths } from '../src/inference/config.ts';
-import { DEMO_CONFIG, buildDemoModel, randomWeights } from '../src/inference/demo.ts';
-import { writeModelDir } from '../src/inference/model-dir.ts';
 import { benchModel } from '../src/inference/bench.ts';
 import { loadConfig } from '../src/config.ts';
-import { readManifest } from '../src/inference/manifest.ts';
+import { benchModelDir, type Upsample } from './bench-models.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,36 +33,9 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssg-bench-'));
 const results: object[] = [];
 try {
   for (const size of values.sizes!.split(',')) {
-    const installed = path.join('models', size);
-    const own = fs.existsSync(path.join(installed, 'manifest.json'));
-    const dir = own ? installed : path.join(tmp, size);
     const t0 = performance.now();
-    let cfg: ConfigWithWidths;
-    if (own) cfg = readManifest(dir).config;
-    else if (size === 'demo') {
-      cfg = DEMO_CONFIG;
-      if (values.upsample === 'split') await buildDemoModel(dir);
-      else
-        await writeModelDir(dir, {
-          name: 'demo',
-          config: cfg,
-          weights: randomWeights(cfg, 1),
-          untrained: true,
-          source: { kind: 'demo', seed: 1 },
-          upsample: values.upsample as 'split',
-        });
-    } else {
-      cfg = { ...DEFAULT_CONFIG, size: Number(size) };
-      await writeModelDir(dir, {
-        name: `authors-default-${size}`,
-        config: cfg,
-        weights: randomWeights(cfg, 1),
-        untrained: true,
-        source: { kind: 'demo', seed: 1 },
-        upsample: values.upsample as 'split',
-      });
-    }
-    if (!own) console.log(`built ${size} (${cfg.size}px) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const { dir, config: cfg, built } = await benchModelDir(size, tmp, values.upsample as Upsample);
+    if (built) console.log(`built ${size} (${cfg.size}px) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     for (const b of values.batches!.split(',').map(Number)) {
       const big = cfg.size >= 512;
       const runs = values.runs
