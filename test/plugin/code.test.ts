@@ -256,3 +256,25 @@ describe('figma plugin main thread', () => {
     assert.deepEqual(fake.log.resized.at(-1), [400, 600]);
   });
 });
+
+describe('selecting a face from the plugin', () => {
+  it('select-face selects the newest frame of that face on this server, and nothing when there is none', async () => {
+    const fake = start();
+    await place(fake, { faceId: 'face-2', faceName: 'Bo' });
+    const first = (await place(fake)).answer.node.nodeId;
+    const newest = (await place(fake, { targetNodeId: null })).answer.node.nodeId;
+    assert.notEqual(first, newest);
+    await place(fake, { serverUrl: 'http://elsewhere:4000' });
+    fake.select([]);
+    await fake.fromUi({ type: 'select-face', faceId: 'face-1', serverUrl: SERVER });
+    assert.deepEqual(
+      fake.page.selection.map((n: FakeNode) => n.id),
+      [newest],
+    );
+    assert.deepEqual(fake.log.scrolledTo.at(-1), [newest]);
+
+    fake.select([]);
+    await fake.fromUi({ type: 'select-face', faceId: 'face-9', serverUrl: SERVER });
+    assert.deepEqual(fake.page.selection, [], 'a face with no frame leaves the selection alone');
+  });
+});

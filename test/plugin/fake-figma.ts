@@ -65,6 +65,18 @@ export class FakeNode {
     this.children.push(child);
   }
 
+  /** Every descendant that `pred` accepts, in document order (Figma's findAll). */
+  findAll(pred: (n: FakeNode) => boolean): FakeNode[] {
+    const out: FakeNode[] = [];
+    const walk = (n: FakeNode) =>
+      n.children.forEach((c) => {
+        if (pred(c)) out.push(c);
+        walk(c);
+      });
+    walk(this);
+    return out;
+  }
+
   remove(): void {
     this.parent?.children.splice(this.parent.children.indexOf(this), 1);
     this.parent = null;

@@ -315,6 +315,12 @@ describe('figma plugin UI against a real server', { timeout: 600_000 }, () => {
     // Selecting the node on the canvas reopens its face: pick Grace, then select Ada's node.
     await frame.click(`[data-face-id="${faces.Grace}"]`);
     await frame.waitForSelector(`[data-face-id="${faces.Grace}"][aria-pressed="true"]`);
+    // A click on a tile asks the main thread to select that face's frame (if the canvas has one).
+    assert.deepEqual((await fromUi(page)).filter((m) => m.type === 'select-face').at(-1), {
+      type: 'select-face',
+      faceId: faces.Grace,
+      serverUrl: app.url,
+    });
     await page.evaluate(() => (window as any).__select(null));
     await page.evaluate((id) => (window as any).__select(id), node.id);
     await frame.waitForSelector(`[data-face-id="${faces.Ada}"][aria-pressed="true"]`);

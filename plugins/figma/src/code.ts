@@ -226,6 +226,21 @@ async function handle(raw: unknown): Promise<void> {
       }
       return;
     }
+    case 'select-face': {
+      // Clicking a face's tile selects its frame, so that the next edit updates it in place
+      // instead of adding another layer. Frames placed later come later in the page's order.
+      const frames = figma.currentPage.findAll(
+        (n) =>
+          n.type === 'FRAME' &&
+          n.getPluginData('faceId') === msg.faceId &&
+          n.getPluginData('serverUrl') === msg.serverUrl,
+      );
+      const frame = frames[frames.length - 1];
+      if (!frame) return;
+      figma.currentPage.selection = [frame];
+      figma.viewport.scrollAndZoomIntoView([frame]);
+      return;
+    }
     case 'select-node': {
       const node = await figma.getNodeByIdAsync(msg.nodeId);
       if (!node || node.type === 'PAGE' || node.type === 'DOCUMENT') {

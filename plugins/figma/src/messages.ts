@@ -83,6 +83,8 @@ export type UiToMain =
   | PlaceResultMessage
   | PlaceStripMessage
   | { type: 'select-node'; nodeId: string }
+  /** Selects the frame on the current page that shows this face (the newest), if there is one. */
+  | { type: 'select-face'; faceId: string; serverUrl: string }
   | { type: 'notify'; message: string; error?: boolean }
   | { type: 'resize'; width: number; height: number };
 

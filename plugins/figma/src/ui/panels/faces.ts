@@ -3,6 +3,7 @@
 import { html } from 'lit-html';
 import type { FaceSummary, Page, ProjectDetail } from '../api';
 import { clearBanner, showBanner, showError } from '../banner';
+import { send } from '../bridge';
 import { enterPressesDefault, focus, preventSubmit, valueOf } from '../forms';
 import { thumb } from '../images';
 import { client, faceById, get, randomSeed, set } from '../state';
@@ -145,7 +146,13 @@ function tile(face: FaceSummary) {
   const { targetId, sourceId } = get();
   const isTarget = face.id === targetId;
   const isSource = face.id === sourceId;
-  const pick = (ev: MouseEvent) => (ev.shiftKey ? setSource(face.id) : void setTarget(face.id));
+  const pick = (ev: MouseEvent) => {
+    if (ev.shiftKey) return setSource(face.id);
+    // The clicked face's frame on the canvas, if it has one, becomes the selection, so that the
+    // next edit updates that frame instead of adding another layer.
+    send({ type: 'select-face', faceId: face.id, serverUrl: client().serverUrl });
+    void setTarget(face.id);
+  };
   return html`<li>
     <button
       class="tile"
@@ -256,7 +263,10 @@ export function facesView() {
         </button>
       </div>
     </form>
-    <p class="hint">Click a face to make it the target; Shift-click (or the Source menu) picks the source.</p>
+    <p class="hint">
+      Click a face to make it the target (its frame on the canvas gets selected, so edits update it); Shift-click (or
+      the Source menu) picks the source.
+    </p>
     <ul id="face-grid" class="face-grid" aria-label="Faces in this project">
       ${faces.map(tile)}
     </ul>
