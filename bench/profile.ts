@@ -14,6 +14,7 @@ import { fuseNoiseForCpu } from '../src/inference/cpu-fusion.ts';
 import { modelFile } from '../src/inference/model-files.ts';
 import { measurePeakGflops } from '../src/inference/peak.ts';
 import { ModelRuntime } from '../src/inference/runtime.ts';
+import { sessionOptions } from '../src/inference/session.ts';
 import { benchModelDir } from './bench-models.ts';
 import { flopsOf, type NodeEvent } from './node-flops.ts';
 
@@ -48,12 +49,9 @@ try {
 
     const fused = fuseNoiseForCpu(fs.readFileSync(modelFile(dir, 'generator')));
     const prefix = path.join(tmp, `profile-${size}`);
+    // The served session's options (session.ts), with the profiler on.
     const session = await ort.InferenceSession.create(fused.bytes, {
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      executionProviders: ['cpu'],
+      ...sessionOptions('cpu', { intraOpThreads: threads, log: () => {} }),
       enableProfiling: true,
       profileFilePrefix: prefix,
     });

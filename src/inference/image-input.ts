@@ -392,8 +392,10 @@ export async function decodeAligned(
   side: number,
   crop?: Crop | null,
 ): Promise<AlignedImage & { format: 'png' | 'jpeg'; width: number; height: number }> {
-  if (bytes.length <= MAX_IMAGE_BYTES && formatOf(bytes) === 'png') {
-    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // What is over the size limit or not a PNG or JPEG, and an interlaced PNG, end in decodeImage below.
+  const format = bytes.length <= MAX_IMAGE_BYTES ? formatOf(bytes) : 'none';
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (format === 'png') {
     const header = checkPngChunks(view);
     checkPixels(header.width, header.height);
     pngRawBytes(header); // a valid pixel format
@@ -414,8 +416,7 @@ export async function decodeAligned(
       );
     }
   }
-  if (bytes.length <= MAX_IMAGE_BYTES && formatOf(bytes) === 'jpeg') {
-    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (format === 'jpeg') {
     const frame = checkJpegMarkers(view);
     checkPixels(frame.width, frame.height);
     const c = squareCrop(frame, side, crop);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { PROJECT_ROOT } from '../../src/paths.ts';
 import { TEST_MODELS_DIR } from '../helpers/app.ts';
+import { READY_LINE } from '../helpers/ssg.ts';
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ssg-stop-'));
 await chmod(dataDir, 0o755); // as root, PostgreSQL runs as the `postgres` user, which must reach it
@@ -51,7 +52,7 @@ async function launch(cmd: string, args: string[]) {
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready after 180 s:\n${out}`)), 180_000);
     child.stdout!.on('data', () => {
-      const m = /ssg-studio is ready: (http:\/\/\S+)\/graphql/.exec(out);
+      const m = READY_LINE.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);

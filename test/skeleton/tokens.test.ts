@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { testDatabase } from '../helpers/db.ts';
 import { TEST_MODELS_DIR } from '../helpers/app.ts';
-import { ssg, ssgUntil, stop } from '../helpers/ssg.ts';
+import { READY_LINE, ssg, ssgUntil, stop } from '../helpers/ssg.ts';
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let env: Record<string, string>;
@@ -103,7 +103,7 @@ test('create (text and --json), list, revoke by prefix, with optional expiry', a
 });
 
 test('a running server refuses a token on the request after `ssg token revoke`, and expired tokens', async () => {
-  const server = await ssgUntil(['start'], /ssg-studio is ready: (http:\/\/\S+)\/graphql/, { env });
+  const server = await ssgUntil(['start'], READY_LINE, { env });
   children.push(server.child);
   const url = server.match[1];
   const ask = (token: string) =>
